@@ -1,0 +1,35 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Targets are one per concern; see ARCHITECTURE.md for how data flows between them.
+let package = Package(
+    name: "Sift",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sift", targets: ["sift"]),
+        .library(name: "SiftTokenizers", targets: ["SiftTokenizers"]),
+        .library(name: "SiftEngine", targets: ["SiftEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Hugging Face-compatible text -> ids (WordPiece, BERT normalizer, post-processing).
+        .target(name: "SiftTokenizers"),
+        // Debian's libopenblas-dev, exposed to Swift.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // Tensors, safetensors, BERT forward/backward.
+        .target(name: "SiftEngine", dependencies: ["COpenBLAS", "SiftTokenizers"]),
+        // Subcommands as a library, so tests can parse and run them.
+        .target(name: "SiftCLI", dependencies: [
+            "SiftTokenizers", "SiftEngine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "sift", dependencies: ["SiftCLI"]),
+
+        // Shared helpers for tests: fixture and model locations.
+        .target(name: "SiftTestSupport", path: "Tests/SiftTestSupport"),
+        .testTarget(name: "SiftTokenizersTests", dependencies: ["SiftTokenizers", "SiftTestSupport"]),
+        .testTarget(name: "SiftCLITests", dependencies: ["SiftCLI", "SiftTestSupport"]),
+    ]
+)

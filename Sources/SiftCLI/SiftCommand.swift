@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The root of `sift`: each subcommand lives in Commands/ and calls a library function.
+public struct SiftCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "sift",
+        abstract: "Tokenize, embed, classify, fine-tune and serve BERT-family text classifiers.",
+        subcommands: [
+            TokenizeCommand.self,
+        ]
+    )
+    public init() {}
+}

