@@ -1,0 +1,3 @@
+import Testing
+@testable import SiftData
+@Test func SiftDataBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,3 @@
+import Testing
+@testable import SiftEngine
+@Test func engineBuilds() { #expect(BLAS.threads >= 1) }

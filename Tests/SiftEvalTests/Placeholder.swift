@@ -1,0 +1,3 @@
+import Testing
+@testable import SiftEval
+@Test func SiftEvalBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,3 @@
+import Testing
+@testable import SiftServer
+@Test func SiftServerBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,3 @@
+import Testing
+@testable import SiftTrain
+@Test func SiftTrainBuilds() { #expect(Bool(true)) }
