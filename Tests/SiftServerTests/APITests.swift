@@ -8,7 +8,7 @@ import SiftTestSupport
 @Suite struct APITests {
     @Test func healthAndReady() async throws {
         let app = try await makeApp()
-        try await app.app.test(.router) { client in
+        try await app.app.test(.router) { client async throws in
             let h = try await client.execute(uri: "/health", method: .get)
             #expect(h.status == .ok)
             #expect(object(h)?["status"] as? String == "ok")
@@ -21,7 +21,7 @@ import SiftTestSupport
 
     @Test func readyIsUnavailableWhenAModelFailedToLoad() async throws {
         let app = try await makeApp(configure: { $0.models["broken"] = ModelSpec(path: "missing-dir") })
-        try await app.app.test(.router) { client in
+        try await app.app.test(.router) { client async throws in
             let r = try await client.execute(uri: "/ready", method: .get)
             #expect(r.status == .serviceUnavailable)
             #expect((object(r)?["models"] as? [String: String])?["broken"] == "failed")
@@ -37,7 +37,7 @@ import SiftTestSupport
             "retail": FakeModel(),
             "finance": FakeModel(name: "x", labels: ["fraud", "ok"], task: .multiLabel, maxLength: 32),
         ])
-        try await app.app.test(.router) { client in
+        try await app.app.test(.router) { client async throws in
             let r = try await client.execute(uri: "/v1/models", method: .get)
             #expect(r.status == .ok)
             let models = try #require(object(r)?["models"] as? [[String: Any]])
@@ -52,7 +52,7 @@ import SiftTestSupport
     @Test func classifiesOneAndManyTexts() async throws {
         let fake = FakeModel()
         let app = try await makeApp(models: ["retail": fake])
-        try await app.app.test(.router) { client in
+        try await app.app.test(.router) { client async throws in
             let one = try await client.execute(uri: "/v1/models/retail/classify", method: .post, headers: jsonHeaders,
                                                body: json(#"{"texts": "where is my delivery"}"#))
             #expect(one.status == .ok)
@@ -80,7 +80,7 @@ import SiftTestSupport
 
     @Test func multiLabelThreshold() async throws {
         let app = try await makeApp(models: ["tags": FakeModel(labels: ["fraud", "urgent", "spam"], task: .multiLabel)])
-        try await app.app.test(.router) { client in
+        try await app.app.test(.router) { client async throws in
             let r = try await client.execute(uri: "/v1/models/tags/classify", method: .post, headers: jsonHeaders,
                                              body: json(#"{"texts": ["urgent fraud alert"]}"#))
             #expect(r.status == .ok)
@@ -95,7 +95,7 @@ import SiftTestSupport
 
     @Test func embeds() async throws {
         let app = try await makeApp()
-        try await app.app.test(.router) { client in
+        try await app.app.test(.router) { client async throws in
             let r = try await client.execute(uri: "/v1/models/retail/embed", method: .post, headers: jsonHeaders,
                                              body: json(#"{"texts": ["a b c", "hello"]}"#))
             #expect(r.status == .ok)
@@ -107,7 +107,7 @@ import SiftTestSupport
 
     @Test func unknownAndInvalidModelNames() async throws {
         let app = try await makeApp()
-        try await app.app.test(.router) { client in
+        try await app.app.test(.router) { client async throws in
             let unknown = try await client.execute(uri: "/v1/models/nope/classify", method: .post, headers: jsonHeaders, body: json(#"{"texts":"x"}"#))
             #expect(unknown.status == .notFound)
             #expect(errorOf(unknown)?["code"] as? String == "model_not_found")
@@ -130,7 +130,7 @@ import SiftTestSupport
 
     @Test func malformedBodies() async throws {
         let app = try await makeApp()
-        try await app.app.test(.router) { client in
+        try await app.app.test(.router) { client async throws in
             func post(_ body: ByteBuffer?) async throws -> TestResponse {
                 try await client.execute(uri: "/v1/models/retail/classify", method: .post, headers: jsonHeaders, body: body)
             }
@@ -171,7 +171,7 @@ import SiftTestSupport
             $0.limits.maxTextsPerRequest = 3
             $0.limits.maxCharsPerText = 50
         })
-        try await app.app.test(.router) { client in
+        try await app.app.test(.router) { client async throws in
             func post(_ body: String) async throws -> TestResponse {
                 try await client.execute(uri: "/v1/models/retail/classify", method: .post, headers: jsonHeaders, body: json(body))
             }
@@ -197,7 +197,7 @@ import SiftTestSupport
     @Test func timeoutWithoutRulesIs504() async throws {
         let app = try await makeApp(models: ["slow": FakeModel(delay: .milliseconds(400))],
                                     configure: { $0.limits.requestTimeoutMs = 50 })
-        try await app.app.test(.router) { client in
+        try await app.app.test(.router) { client async throws in
             let r = try await client.execute(uri: "/v1/models/slow/classify", method: .post, headers: jsonHeaders, body: json(#"{"texts":"x"}"#))
             #expect(r.status == .gatewayTimeout)
             #expect(errorOf(r)?["limit"] as? String == "request_timeout_ms")
@@ -206,7 +206,7 @@ import SiftTestSupport
 
     @Test func inferenceErrorWithoutRulesIs500() async throws {
         let app = try await makeApp(models: ["bad": FakeModel(failing: true)])
-        try await app.app.test(.router) { client in
+        try await app.app.test(.router) { client async throws in
             let r = try await client.execute(uri: "/v1/models/bad/classify", method: .post, headers: jsonHeaders, body: json(#"{"texts":"x"}"#))
             #expect(r.status == .internalServerError)
             #expect(errorOf(r)?["code"] as? String == "inference_error")
@@ -215,7 +215,7 @@ import SiftTestSupport
 
     @Test func requestIDIsEchoedAndInErrors() async throws {
         let app = try await makeApp()
-        try await app.app.test(.router) { client in
+        try await app.app.test(.router) { client async throws in
             let r = try await client.execute(uri: "/v1/models/nope/classify", method: .post,
                                              headers: [.contentType: "application/json", .init("X-Request-ID")!: "abc-123"], body: json(#"{"texts":"x"}"#))
             #expect(r.headers[.init("X-Request-ID")!] == "abc-123")
@@ -235,7 +235,7 @@ import SiftTestSupport
             #expect(paths[p] != nil, "\(p) missing from the OpenAPI document")
         }
         let app = try await makeApp()
-        try await app.app.test(.router) { client in
+        try await app.app.test(.router) { client async throws in
             let r = try await client.execute(uri: "/openapi.json", method: .get)
             #expect(r.status == .ok)
             #expect(String(decoding: r.body.readableBytesView, as: UTF8.self) == OpenAPIDocument.json)
