@@ -70,7 +70,21 @@ func difference(_ got: Encoding, _ want: ExpectedEncoding, path: String = "") ->
 
 /// The golden configurations: MiniLM's tokenizer.json with the normalizer flags changed.
 enum GoldenConfigs {
+    /// Mirrors VOCAB_CONFIGS of the golden script: folders with vocab.txt + tokenizer_config.json only.
+    static let vocabConfigs: [String: String] = [
+        "vocab-cased": #"{"do_lower_case": false}"#,
+        "vocab-uncased-strip-nochinese": #"{"do_lower_case": true, "strip_accents": true, "tokenize_chinese_chars": false}"#,
+    ]
+
     static func tokenizer(_ name: String) throws -> Tokenizer {
+        if let config = vocabConfigs[name] {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sift-vocab-\(name)-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            try FileManager.default.copyItem(at: TestPaths.miniLM.appendingPathComponent("vocab.txt"), to: dir.appendingPathComponent("vocab.txt"))
+            try Data(config.utf8).write(to: dir.appendingPathComponent("tokenizer_config.json"))
+            return try Tokenizer(directory: dir)
+        }
         let spec = try TokenizerLoader.load(directory: TestPaths.miniLM)
         var n = spec.normalizer
         switch name {
