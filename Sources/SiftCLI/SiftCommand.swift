@@ -7,6 +7,7 @@ public struct SiftCommand: AsyncParsableCommand {
         abstract: "Tokenize, embed, classify, fine-tune and serve BERT-family text classifiers.",
         subcommands: [
             TokenizeCommand.self,
+            RedactCommand.self,
             BenchCommand.self,
         ]
     )
