@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "SiftEvalTests", dependencies: ["SiftEval", "SiftTestSupport"]),
         .testTarget(name: "SiftTrainTests", dependencies: ["SiftTrain", "SiftTestSupport"]),
         .testTarget(name: "SiftServerTests", dependencies: [
-            "SiftServer", "SiftTestSupport",
+            "SiftServer", "SiftData", "SiftTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "GRDB", package: "GRDB.swift"),

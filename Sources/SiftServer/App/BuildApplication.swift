@@ -5,6 +5,7 @@ import HummingbirdTLS
 import Logging
 import NIOSSL
 import ServiceLifecycle
+import SiftData
 import UnixSignals
 
 /// What the application is built from besides its config: the pieces tests replace.
@@ -13,14 +14,14 @@ public struct ServerDependencies: Sendable {
     public var loader: any ModelLoader
     /// Overrides the SQLite audit log the config describes (nil: use the config).
     public var audit: (any AuditSink)?
-    public var redactor: any TextRedacting
+    public var redactor: (any TextRedacting)?
     /// Where `SIFT_API_KEYS` and friends are read from.
     public var environment: [String: String]
     public var logger: Logger
     /// Re-reads the model table on SIGHUP (the CLI passes a closure re-reading `--config`).
     public var reloadModels: (@Sendable () async throws -> [String: ModelSpec])?
 
-    public init(loader: any ModelLoader, audit: (any AuditSink)? = nil, redactor: any TextRedacting = BasicRedactor(),
+    public init(loader: any ModelLoader, audit: (any AuditSink)? = nil, redactor: (any TextRedacting)? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment,
                 logger: Logger = Logger(label: "sift.server"),
                 reloadModels: (@Sendable () async throws -> [String: ModelSpec])? = nil) {
@@ -83,7 +84,8 @@ public func buildApplication(_ config: ServerConfig, dependencies deps: ServerDe
     // Audit.
     var sqlite: SQLiteAuditLog? = nil
     if deps.audit == nil, let path = config.audit.path {
-        sqlite = try SQLiteAuditLog(path: path, policy: config.audit.texts, redactor: deps.redactor)
+        let redactor: any TextRedacting = try deps.redactor ?? Redactor()
+        sqlite = try SQLiteAuditLog(path: path, policy: config.audit.texts, redactor: redactor)
     }
     let audit: (any AuditSink)? = deps.audit ?? sqlite
 

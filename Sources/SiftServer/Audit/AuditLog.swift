@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import SiftData
 
 /// One answered (or refused-by-the-model) inference call, as the audit log keeps it.
 public struct AuditEntry: Sendable, Equatable {
@@ -40,24 +41,14 @@ public protocol AuditSink: Sendable {
     func record(_ entry: AuditEntry) async throws
 }
 
-/// PII redaction applied to texts before the audit log stores them. SiftData's `Redactor`
-/// plugs in here; `BasicRedactor` is the stand-in used until then.
+/// PII redaction applied to texts before the audit log stores them (SiftData's `Redactor`
+/// by default; a protocol so tests or deployments can supply their own).
 public protocol TextRedacting: Sendable {
-    func redact(_ text: String) -> String
+    func redactText(_ text: String) -> String
 }
 
-/// Masks e-mail addresses and runs of 6+ digits (phone, account and card numbers).
-public struct BasicRedactor: TextRedacting {
-    // Literal patterns, so `try!` can only fail on a programming error, never on input.
-    private static let email = try! NSRegularExpression(pattern: "[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}")
-    private static let digits = try! NSRegularExpression(pattern: "\\+?\\d[\\d \\-]{4,}\\d")
-    public init() {}
-    public func redact(_ text: String) -> String {
-        var s = text
-        s = Self.email.stringByReplacingMatches(in: s, range: NSRange(s.startIndex..., in: s), withTemplate: "[EMAIL]")
-        s = Self.digits.stringByReplacingMatches(in: s, range: NSRange(s.startIndex..., in: s), withTemplate: "[NUMBER]")
-        return s
-    }
+extension Redactor: TextRedacting {
+    public func redactText(_ text: String) -> String { redacted(text) }
 }
 
 /// The audit log in SQLite (WAL mode, so readers never block the writer).
@@ -66,7 +57,7 @@ public final class SQLiteAuditLog: AuditSink {
     public let policy: TextPolicy
     let redactor: any TextRedacting
 
-    public init(path: String, policy: TextPolicy, redactor: any TextRedacting = BasicRedactor()) throws {
+    public init(path: String, policy: TextPolicy, redactor: any TextRedacting) throws {
         var config = Configuration()
         config.busyMode = .timeout(5)
         do {
@@ -104,7 +95,7 @@ public final class SQLiteAuditLog: AuditSink {
         switch policy {
         case .none: texts = nil
         case .hash: texts = Self.json(e.texts.map { SHA256.hash(data: Array($0.utf8)).map { String(format: "%02x", $0) }.joined() })
-        case .redacted: texts = Self.json(e.texts.map(redactor.redact))
+        case .redacted: texts = Self.json(e.texts.map(redactor.redactText))
         }
         let args: StatementArguments = [
             e.time.timeIntervalSince1970, e.requestID, e.keyID, e.model, e.version, e.endpoint, e.status,

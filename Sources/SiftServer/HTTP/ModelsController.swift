@@ -32,6 +32,9 @@ struct ModelsController: Sendable {
         let start = ContinuousClock.now
         let served = try model(context)
         let req: ClassifyRequest = try await decodeBody(request, context)
+        if served.info?.task == .embedding {
+            throw APIError(.unprocessableContent, code: "unsupported_task", "model '\(served.name)' has no classification head; use /embed")
+        }
         try checkTexts(req.texts, truncate: req.truncate, served: served)
         if let k = req.topK, k < 1 || (served.info.map { k > $0.labels.count } ?? false) {
             throw APIError.invalid("field 'top_k' must be between 1 and the number of labels")
