@@ -31,7 +31,7 @@ public struct JSONLogHandler: LogHandler {
         for (k, v) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
             obj[k == "hb.request.id" ? "hb_request_id" : k] = Self.plain(v)
         }
-        if let data = try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]) {
+        if let data = try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes]) {
             write(String(decoding: data, as: UTF8.self))
         }
     }
