@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 @testable import SiftServer
+import SiftTestSupport
 
 @Suite struct ConfigTests {
     @Test func parsesPartialYAMLWithDefaults() throws {
@@ -95,6 +96,53 @@ import Testing
             let big = try await client.execute(uri: "/v1/models/retail/classify", method: .post, headers: bearer("k1"),
                                                body: json(#"{"texts":""# + String(repeating: "x", count: 2 << 20) + #""}"#))
             #expect(big.status == .contentTooLarge)
+        }
+    }
+}
+
+@Suite struct ServeOptionsAndTLSTests {
+    @Test func configFileThenFlags() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sift-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("sift.yaml")
+        try """
+        port: 9000
+        models:
+          retail:
+            path: /old/retail
+            version: "7"
+            fallback: {rules: [{label: refund, keywords: [refund]}]}
+        """.write(to: file, atomically: true, encoding: .utf8)
+        var o = ServeOptions(configFile: file.path, modelFlags: ["retail=/new/retail", "fin=/m/fin"])
+        o.port = 0
+        o.noAudit = true
+        let c = try o.resolve()
+        #expect(c.port == 0)
+        #expect(c.audit.path == nil)
+        #expect(c.models["retail"] == ModelSpec(path: "/new/retail", version: "7",
+                                                fallback: RuleSetSpec(rules: [RuleSpec(label: "refund", keywords: ["refund"])])))
+        #expect(c.models["fin"]?.path == "/m/fin")
+        #expect(throws: ConfigError.self) { try ServeOptions().resolve() }  // no models
+        var half = ServeOptions(modelFlags: ["a=/m"])
+        half.tlsCertificate = "cert.pem"
+        #expect(throws: ConfigError.self) { try half.resolve() }
+        #expect(throws: ConfigError.self) { try ServeOptions(configFile: dir.appendingPathComponent("none.yaml").path).resolve() }
+    }
+
+    /// HTTPS when given a certificate and key (self-signed fixture; the test client skips verification).
+    @Test func servesHTTPS() async throws {
+        let app = try await makeApp(configure: {
+            $0.tls = .init(certificate: TestPaths.fixture("server/tls-cert.pem").path,
+                           privateKey: TestPaths.fixture("server/tls-key.pem").path)
+        })
+        try await app.app.test(.ahc(.https)) { client async throws in
+            let r = try await client.execute(uri: "/v1/models/retail/classify", method: .post, headers: jsonHeaders, body: json(#"{"texts":"refund"}"#))
+            #expect(r.status == .ok)
+            #expect(results(r).first?["label"] as? String == "refund")
+        }
+        await #expect(throws: ConfigError.self) {
+            _ = try await makeApp(configure: { $0.tls = .init(certificate: "/nonexistent.pem", privateKey: "/nonexistent.key") })
         }
     }
 }
