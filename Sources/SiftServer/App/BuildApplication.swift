@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import NIOCore
 import NIOSSL
 import ServiceLifecycle
 import SiftData
@@ -20,17 +21,21 @@ public struct ServerDependencies: Sendable {
     public var logger: Logger
     /// Re-reads the model table on SIGHUP (the CLI passes a closure re-reading `--config`).
     public var reloadModels: (@Sendable () async throws -> [String: ModelSpec])?
+    /// Told the bound port once the server listens (port 0 picks a free one).
+    public var onServerRunning: (@Sendable (Int) async -> Void)?
 
     public init(loader: any ModelLoader, audit: (any AuditSink)? = nil, redactor: (any TextRedacting)? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment,
                 logger: Logger = Logger(label: "sift.server"),
-                reloadModels: (@Sendable () async throws -> [String: ModelSpec])? = nil) {
+                reloadModels: (@Sendable () async throws -> [String: ModelSpec])? = nil,
+                onServerRunning: (@Sendable (Int) async -> Void)? = nil) {
         self.loader = loader
         self.audit = audit
         self.redactor = redactor
         self.environment = environment
         self.logger = logger
         self.reloadModels = reloadModels
+        self.onServerRunning = onServerRunning
     }
 }
 
@@ -109,9 +114,11 @@ public func buildApplication(_ config: ServerConfig, dependencies deps: ServerDe
     } else {
         server = .http1()
     }
+    let onRunning = deps.onServerRunning
     var app = Application(
         router: router, server: server,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "sift"),
+        onServerRunning: { channel in await onRunning?(channel.localAddress?.port ?? 0) },
         logger: deps.logger)
 
     let built = SiftApplication(app: app, registry: registry, metrics: metrics, auditLog: sqlite,

@@ -72,13 +72,13 @@ public actor DynamicBatcher {
         self.observer = observer
     }
 
-    public func classify(_ texts: [String]) async throws -> [Classification] {
-        guard case .classes(let out) = try await submit(.classify, texts) else { throw ModelError("batcher: wrong output kind") }
+    public nonisolated func classify(_ texts: [String]) async throws -> [Classification] {
+        guard case .classes(let out) = try await submit(.classify, texts, tokens: tokens(texts)) else { throw ModelError("batcher: wrong output kind") }
         return out
     }
 
-    public func embed(_ texts: [String]) async throws -> [[Float]] {
-        guard case .embeddings(let out) = try await submit(.embed, texts) else { throw ModelError("batcher: wrong output kind") }
+    public nonisolated func embed(_ texts: [String]) async throws -> [[Float]] {
+        guard case .embeddings(let out) = try await submit(.embed, texts, tokens: tokens(texts)) else { throw ModelError("batcher: wrong output kind") }
         return out
     }
 
@@ -91,12 +91,17 @@ public actor DynamicBatcher {
         wakeWorker = nil
     }
 
-    func submit(_ kind: Kind, _ texts: [String]) async throws -> Output {
+    /// Tokens the texts will occupy after truncation. Counted by the caller's task, outside the
+    /// actor, so tokenization never serializes behind the queue.
+    nonisolated func tokens(_ texts: [String]) -> Int {
+        let maxLen = model.info.maxLength
+        return texts.reduce(0) { $0 + min(model.tokenCount($1), maxLen) }
+    }
+
+    func submit(_ kind: Kind, _ texts: [String], tokens: Int) async throws -> Output {
         if texts.isEmpty { return kind == .classify ? .classes([]) : .embeddings([]) }
         if stopping { throw BatcherError.stopped }
         if queuedTexts + texts.count > options.maxQueueTexts { throw BatcherError.queueFull }
-        let maxLen = model.info.maxLength
-        let tokens = texts.reduce(0) { $0 + min(model.tokenCount($1), maxLen) }
         nextID &+= 1
         let id = nextID
         startWorkerIfNeeded()
