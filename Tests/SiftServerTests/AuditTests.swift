@@ -83,9 +83,14 @@ import SiftData
             let r = try await client.execute(uri: "/v1/models/retail/classify", method: .post, headers: jsonHeaders,
                                              body: json(#"{"texts": "I want my money back"}"#))
             #expect(r.status == .ok)
+            let refused = try await client.execute(uri: "/v1/models/retail/classify", method: .post, headers: jsonHeaders,
+                                                   body: json(#"{"texts": "x", "top_k": 9}"#))
+            #expect(refused.status == .unprocessableContent)
         }
         let entries = await sink.entries
-        #expect(entries.count == 1)
+        #expect(entries.count == 2)
+        #expect(entries.map(\.status) == [200, 422])
+        #expect(entries.last?.texts == ["x"])
         #expect(entries.first?.answeredBy == ["rules"])
         #expect(entries.first?.labels == ["refund"])
         #expect(entries.first?.keyID == "anonymous")

@@ -36,7 +36,7 @@ struct ObservationMiddleware: RouterMiddleware {
         context.logger.info("request", metadata: [
             "method": .string(request.method.rawValue), "route": .string(route),
             "status": .stringConvertible(response.status.code), "duration_ms": .stringConvertible((seconds * 1000 * 100).rounded() / 100),
-            "principal": .string(context.principal.id),
+            "principal": .string(context.caller.id),
         ])
         return response
     }

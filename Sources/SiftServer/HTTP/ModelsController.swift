@@ -31,35 +31,52 @@ struct ModelsController: Sendable {
     @Sendable func classify(_ request: Request, context: SiftRequestContext) async throws -> Response {
         let start = ContinuousClock.now
         let served = try model(context)
-        let req: ClassifyRequest = try await decodeBody(request, context)
-        if served.info?.task == .embedding {
-            throw APIError(.unprocessableContent, code: "unsupported_task", "model '\(served.name)' has no classification head; use /embed")
+        var texts: [String] = []
+        do {
+            let req: ClassifyRequest = try await decodeBody(request, context)
+            texts = req.texts
+            if served.info?.task == .embedding {
+                throw APIError(.unprocessableContent, code: "unsupported_task", "model '\(served.name)' has no classification head; use /embed")
+            }
+            try checkTexts(req.texts, truncate: req.truncate, served: served)
+            if let k = req.topK, k < 1 || (served.info.map { k > $0.labels.count } ?? false) {
+                throw APIError.invalid("field 'top_k' must be between 1 and the number of labels")
+            }
+            if let t = req.threshold, !(0...1).contains(t) {
+                throw APIError.invalid("field 'threshold' must be between 0 and 1")
+            }
+            let answer = try await inference.classify(served, req)
+            let body = ClassifyResponse(model: served.name, version: served.version, requestID: context.requestID, results: answer.results)
+            try await record(context, served, "classify", req.texts, start: start, status: 200,
+                             answeredBy: answer.results.map(\.answeredBy),
+                             labels: answer.results.map(\.label), scores: answer.results.map(\.score))
+            return JSONBody.response(.ok, body)
+        } catch let error as APIError where error.code != "audit_unavailable" {
+            // Refusals and failures are on the record too (texts only if they were readable).
+            try? await record(context, served, "classify", texts, start: start, status: Int(error.status.code),
+                              answeredBy: [], labels: [], scores: [])
+            throw error
         }
-        try checkTexts(req.texts, truncate: req.truncate, served: served)
-        if let k = req.topK, k < 1 || (served.info.map { k > $0.labels.count } ?? false) {
-            throw APIError.invalid("field 'top_k' must be between 1 and the number of labels")
-        }
-        if let t = req.threshold, !(0...1).contains(t) {
-            throw APIError.invalid("field 'threshold' must be between 0 and 1")
-        }
-        let answer = try await inference.classify(served, req)
-        let body = ClassifyResponse(model: served.name, version: served.version, requestID: context.requestID, results: answer.results)
-        try await record(context, served, "classify", req.texts, start: start,
-                         answeredBy: answer.results.map(\.answeredBy),
-                         labels: answer.results.map(\.label), scores: answer.results.map(\.score))
-        return JSONBody.response(.ok, body)
     }
 
     @Sendable func embed(_ request: Request, context: SiftRequestContext) async throws -> Response {
         let start = ContinuousClock.now
         let served = try model(context)
-        let req: EmbedRequest = try await decodeBody(request, context)
-        try checkTexts(req.texts, truncate: req.truncate, served: served)
-        let vectors = try await inference.embed(served, req.texts)
-        try await record(context, served, "embed", req.texts, start: start,
-                         answeredBy: Array(repeating: "model", count: vectors.count), labels: [], scores: [])
-        return JSONBody.response(.ok, EmbedResponse(model: served.name, version: served.version, requestID: context.requestID,
-                                                    dimensions: vectors.first?.count ?? 0, embeddings: vectors))
+        var texts: [String] = []
+        do {
+            let req: EmbedRequest = try await decodeBody(request, context)
+            texts = req.texts
+            try checkTexts(req.texts, truncate: req.truncate, served: served)
+            let vectors = try await inference.embed(served, req.texts)
+            try await record(context, served, "embed", req.texts, start: start, status: 200,
+                             answeredBy: Array(repeating: "model", count: vectors.count), labels: [], scores: [])
+            return JSONBody.response(.ok, EmbedResponse(model: served.name, version: served.version, requestID: context.requestID,
+                                                        dimensions: vectors.first?.count ?? 0, embeddings: vectors))
+        } catch let error as APIError where error.code != "audit_unavailable" {
+            try? await record(context, served, "embed", texts, start: start, status: Int(error.status.code),
+                              answeredBy: [], labels: [], scores: [])
+            throw error
+        }
     }
 
     // MARK: Steps shared by the routes
@@ -151,10 +168,10 @@ struct ModelsController: Sendable {
     }
 
     func record(_ context: SiftRequestContext, _ served: ServedModel, _ endpoint: String, _ texts: [String],
-                start: ContinuousClock.Instant, answeredBy: [String], labels: [String?], scores: [Double?]) async throws {
+                start: ContinuousClock.Instant, status: Int, answeredBy: [String], labels: [String?], scores: [Double?]) async throws {
         guard let audit else { return }
         let entry = AuditEntry(time: Date(), requestID: context.requestID, keyID: context.principal.id, model: served.name,
-                               version: served.version, endpoint: endpoint, status: 200,
+                               version: served.version, endpoint: endpoint, status: status,
                                latencyMs: (ContinuousClock.now - start).seconds * 1000,
                                answeredBy: answeredBy, labels: labels, scores: scores, texts: texts)
         do {
