@@ -31,6 +31,12 @@ struct BenchEngineCommand: AsyncParsableCommand {
     @Option(help: "Threads (OpenBLAS and attention workers).")
     var threads: Int = 2
 
+    @Option(help: "Attention workers (default: --threads).")
+    var workers: Int?
+
+    @Option(help: "Only these workloads (comma-separated: real, fixed128).")
+    var only: String?
+
     @Option(help: "Minimum seconds per measurement.")
     var seconds: Double = 3
 
@@ -63,7 +69,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
         print("sift bench engine: \(dir.lastPathComponent), \(threads) threads, max_length \(maxLength)")
         print(String(format: "sgemm roof (OpenBLAS, [1024x%d]x[%dx%d] and back): %.1f GFLOP/s", cfg.hiddenSize, cfg.hiddenSize, cfg.intermediateSize, roof))
         var json: [[String: Any]] = []
-        for (name, list) in workloads {
+        for (name, list) in workloads where only.map({ $0.split(separator: ",").contains(Substring(name)) }) ?? true {
             let options = EncodeOptions(addSpecialTokens: true, maxLength: maxLength, truncation: .longestFirst)
             let t0 = DispatchTime.now().uptimeNanoseconds
             let seqs = tokenizer.encodeBatch(list, options: options).map(\.ids)
@@ -75,7 +81,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
                          name, list.count, mean, lengths.max() ?? 0, Double(list.count) / tokSeconds, roof * 1e9 / flopsPerText))
             print("  batch  texts/s  tokens/s  GFLOP/s  %roof")
             for bs in sizes {
-                let r = try EngineBenchmark.run(embedder: embedder, sequences: seqs, batchSize: bs, minSeconds: seconds)
+                let r = try EngineBenchmark.run(embedder: embedder, sequences: seqs, batchSize: bs, minSeconds: seconds, workers: workers ?? threads)
                 print(String(format: "  %5d  %7.1f  %8.0f  %7.1f  %5.1f", bs, r.textsPerSecond, Double(r.tokens) / r.seconds, r.gflops, 100 * r.gflops / roof))
                 json.append(["workload": name, "batch_size": bs, "texts_per_s": r.textsPerSecond, "gflops": r.gflops,
                              "mean_tokens": mean, "roof_gflops": roof])

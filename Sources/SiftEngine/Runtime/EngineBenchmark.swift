@@ -54,8 +54,8 @@ public enum EngineBenchmark {
     /// Embeds `sequences` in batches of `batchSize` (one warm-up batch first), cycling through the
     /// batches until `minSeconds` have passed and at least `minTexts` texts were embedded.
     public static func run(embedder: SentenceEmbedder, sequences: [[Int32]], batchSize: Int,
-                           minSeconds: Double = 2, minTexts: Int = 64) throws -> Result {
-        let acts = embedder.model.makeActivations()
+                           minSeconds: Double = 2, minTexts: Int = 64, workers: Int = 2) throws -> Result {
+        let acts = embedder.model.makeActivations(workers: workers)
         let batches = try stride(from: 0, to: sequences.count, by: batchSize).map {
             try PackedBatch(sequences: Array(sequences[$0..<min($0 + batchSize, sequences.count)]))
         }
