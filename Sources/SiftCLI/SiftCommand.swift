@@ -8,6 +8,7 @@ public struct SiftCommand: AsyncParsableCommand {
         subcommands: [
             TokenizeCommand.self,
             RedactCommand.self,
+            DataCommand.self,
         ]
     )
     public init() {}

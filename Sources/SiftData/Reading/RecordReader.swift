@@ -37,9 +37,11 @@ public struct Record: Sendable, Equatable {
     public var label: String?
     /// Every column (CSV/TSV) or top-level key (JSONL) as a string.
     public var fields: [String: String]
+    /// The JSON object as written (JSONL only), so writers can keep types and other keys.
+    public var raw: String?
 
-    public init(line: Int, text: String, textPair: String? = nil, label: String? = nil, fields: [String: String] = [:]) {
-        self.line = line; self.text = text; self.textPair = textPair; self.label = label; self.fields = fields
+    public init(line: Int, text: String, textPair: String? = nil, label: String? = nil, fields: [String: String] = [:], raw: String? = nil) {
+        self.line = line; self.text = text; self.textPair = textPair; self.label = label; self.fields = fields; self.raw = raw
     }
 }
 
@@ -234,7 +236,7 @@ public final class RecordReader {
         let text = try field(options.textColumn, required: true) ?? ""
         let pair = try options.textPairColumn.flatMap { try field($0, required: true) }
         let label = try options.labelColumn.flatMap { try field($0, required: false) }
-        return Record(line: lineNo, text: text, textPair: pair, label: label, fields: fields)
+        return Record(line: lineNo, text: text, textPair: pair, label: label, fields: fields, raw: s)
     }
 
     /// JSON scalars become their text; lists and objects stay JSON (so a label list reads `["a","b"]`).
