@@ -7,8 +7,11 @@ public struct SiftCommand: AsyncParsableCommand {
         abstract: "Tokenize, embed, classify, fine-tune and serve BERT-family text classifiers.",
         subcommands: [
             TokenizeCommand.self,
+            EmbedCommand.self,
+            PredictCommand.self,
             RedactCommand.self,
             DataCommand.self,
+            BenchCommand.self,
         ]
     )
     public init() {}
