@@ -11,6 +11,7 @@ public struct SiftCommand: AsyncParsableCommand {
             PredictCommand.self,
             RedactCommand.self,
             DataCommand.self,
+            EvalCommand.self,
             BenchCommand.self,
         ]
     )
