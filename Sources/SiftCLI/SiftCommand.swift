@@ -10,6 +10,8 @@ public struct SiftCommand: AsyncParsableCommand {
             EmbedCommand.self,
             PredictCommand.self,
             RedactCommand.self,
+            DataCommand.self,
+            EvalCommand.self,
             BenchCommand.self,
         ]
     )
