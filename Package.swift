@@ -33,7 +33,9 @@ let package = Package(
             "SiftTokenizers", "SiftEngine", "SiftData", "SiftEval", "SiftTrain", "SiftServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "sift", dependencies: ["SiftCLI"]),
+        .executableTarget(name: "sift", dependencies: [
+            "SiftCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         // Shared helpers for tests: fixture and model locations.
         .target(name: "SiftTestSupport", path: "Tests/SiftTestSupport"),

@@ -1,0 +1,39 @@
+/// Adds special tokens around one or two sequences: Hugging Face `TemplateProcessing` (which also
+/// expresses `BertProcessing`: `[CLS] $A [SEP]` and `[CLS] $A [SEP] $B:1 [SEP]:1`).
+public struct TemplateProcessor: Sendable, Equatable {
+    public enum Piece: Sendable, Equatable {
+        case sequence(first: Bool, typeId: Int32)
+        case special(ids: [Int32], typeId: Int32)
+    }
+    public var single: [Piece]
+    public var pair: [Piece]
+
+    /// Number of special tokens added for a single text or a pair (subtracted from `maxLength`).
+    public func addedTokens(isPair: Bool) -> Int {
+        (isPair ? pair : single).reduce(0) { n, p in
+            if case .special(let ids, _) = p { return n + ids.count }
+            return n
+        }
+    }
+
+    /// `apply_template` followed by `Encoding::merge`, so overflowing windows get special tokens too.
+    func process(_ a: Encoding, _ b: Encoding?, addSpecialTokens: Bool, vocabulary: Vocabulary) -> Encoding {
+        var parts: [Encoding] = []
+        for piece in (b == nil ? single : pair) {
+            switch piece {
+            case .sequence(let first, let typeId):
+                guard var e = first ? a : b else { continue }
+                e.typeIds = Array(repeating: typeId, count: e.ids.count)
+                parts.append(e)
+            case .special(let ids, let typeId):
+                guard addSpecialTokens else { continue }
+                var e = Encoding(vocabulary: vocabulary)
+                for id in ids { e.append(id: id, typeId: typeId, offset: TokenOffset(0, 0), special: true) }
+                parts.append(e)
+            }
+        }
+        guard var merged = parts.first else { return Encoding(vocabulary: vocabulary) }
+        for p in parts.dropFirst() { merged.merge(with: p) }
+        return merged
+    }
+}

@@ -1,0 +1,20 @@
+import Foundation
+
+public enum TokenizerError: Error, LocalizedError, Equatable {
+    case fileNotFound(String)
+    case malformedFile(file: String, reason: String)
+    case unsupportedComponent(file: String, component: String, type: String)
+    case invalidConfiguration(String)
+    case invalidOptions(String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .fileNotFound(let what): return "tokenizer: \(what)"
+        case .malformedFile(let file, let reason): return "\(file): \(reason)"
+        case .unsupportedComponent(let file, let component, let type):
+            return "\(file): unsupported \(component) \"\(type)\"; Sift supports BertNormalizer, BertPreTokenizer, WordPiece and TemplateProcessing/BertProcessing"
+        case .invalidConfiguration(let reason): return "tokenizer: \(reason)"
+        case .invalidOptions(let reason): return "tokenizer options: \(reason)"
+        }
+    }
+}

@@ -1,3 +1,0 @@
-import SiftCLI
-
-await SiftCommand.main()

@@ -1,3 +1,0 @@
-import Testing
-@testable import SiftData
-@Test func SiftDataBuilds() { #expect(Bool(true)) }

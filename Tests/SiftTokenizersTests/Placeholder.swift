@@ -1,3 +1,0 @@
-import Testing
-@testable import SiftTokenizers
-@Test func version() { #expect(!SiftTokenizersVersion.value.isEmpty) }
