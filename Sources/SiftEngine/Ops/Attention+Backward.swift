@@ -6,9 +6,9 @@ extension Backward {
     ///     O[h] = (P[h] ⊙ D[h]) · V[h]               // D = dropout keep-mask / (1 − p), or all ones
     ///
     /// with Q, K, V read from the fused projection `qkv[T, 3C]` (head h = columns h·HS..<(h+1)·HS
-    /// of each third) and O written as `out[T, C]`. P is recomputed from Q and K (one T×T gemm per
-    /// head) rather than stored by the forward. Masked keys get P = 0, hence no gradient; the
-    /// mask only enters through that recomputation.
+    /// of each third) and O written as `out[T, C]`. P is taken from `probs` when the forward kept
+    /// it (the engine's recording Activations do), else recomputed from Q and K. Masked keys have
+    /// P = 0, hence no gradient; the mask only matters for that recomputation.
     @inlinable
     public static func attention<T: GradScalar>(
         dqkv: UnsafeMutablePointer<T>,        // [T, 3C] +=
@@ -16,6 +16,7 @@ extension Backward {
         qkv: UnsafePointer<T>,                // [T, 3C]
         keyMask: UnsafePointer<Int32>?,       // [T] 1 = real token, 0 = padding; nil = all real
         dropMask: UnsafePointer<T>?,          // [NH, T, T] scaled keep-mask, nil = no dropout
+        probs: UnsafePointer<T>? = nil,       // [NH, T, T] softmax output (before dropout) if kept
         T len: Int, C: Int, NH: Int
     ) {
         let HS = C / NH, C3 = 3 * C
@@ -25,6 +26,9 @@ extension Backward {
         defer { p.deallocate(); dp.deallocate() }
         for h in 0..<NH {
             let q = qkv + h * HS, k = qkv + C + h * HS, v = qkv + 2 * C + h * HS
+            if let probs {
+                p.update(from: probs + h * len * len, count: len * len)
+            } else {
             // forward: S = Q·Kᵀ·scale, masked softmax
             T.gemm(transA: false, transB: true, m: len, n: len, k: HS, alpha: scale, a: q, lda: C3,
                    b: k, ldb: C3, beta: 0, c: p, ldc: len)
@@ -40,6 +44,7 @@ extension Backward {
                 }
                 let inv = sum > 0 ? 1 / sum : 0
                 for j in 0..<len { row[j] *= inv }
+            }
             }
             // backward through O = (P⊙D)·V:  d(P⊙D) = dO·Vᵀ,  dV += (P⊙D)ᵀ·dO
             let dO = dout + h * HS
