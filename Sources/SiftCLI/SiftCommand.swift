@@ -7,6 +7,10 @@ public struct SiftCommand: AsyncParsableCommand {
         abstract: "Tokenize, embed, classify, fine-tune and serve BERT-family text classifiers.",
         subcommands: [
             TokenizeCommand.self,
+            EmbedCommand.self,
+            PredictCommand.self,
+            RedactCommand.self,
+            BenchCommand.self,
         ]
     )
     public init() {}

@@ -1,0 +1,207 @@
+import Foundation
+
+/// BERT (transformers' `BertModel`, optionally with the `BertForSequenceClassification` head):
+/// config, the sizes table and the one parameter buffer, and the forward pass over packed batches.
+///
+/// Immutable during inference: any number of threads may call `forward` at once, each with its
+/// own `Activations`. The trainer mutates `parameters` between steps.
+public final class BertModel: @unchecked Sendable {
+    public let config: BertConfig
+    public let layout: ParameterLayout
+    public let parameters: ParameterBuffer
+
+    /// A zero-initialized model (the trainer fills it; tests set values by name).
+    public init(config: BertConfig, withPooler: Bool = true, numLabels: Int? = nil) {
+        self.config = config
+        self.layout = ParameterLayout(config: config, withPooler: withPooler, numLabels: numLabels)
+        self.parameters = ParameterBuffer(layout: layout)
+    }
+
+    // MARK: loading and saving
+
+    /// Loads `config.json` and `model.safetensors` from a Hugging Face folder.
+    /// - Parameters:
+    ///   - withClassifier: nil loads `classifier.*` when the checkpoint has it; true requires it
+    ///     (sized by id2label); false ignores it.
+    public static func load(directory: URL, withClassifier: Bool? = nil) throws -> BertModel {
+        let config = try BertConfig.load(directory.appendingPathComponent("config.json"))
+        let weightsURL = directory.appendingPathComponent("model.safetensors")
+        guard FileManager.default.fileExists(atPath: weightsURL.path) else {
+            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("pytorch_model.bin").path) {
+                throw EngineError.unreadable(file: directory.appendingPathComponent("pytorch_model.bin").path,
+                    reason: "PyTorch pickle checkpoints are not supported; save the model with safe_serialization=True (model.safetensors)")
+            }
+            throw EngineError.noWeights(directory: directory.path)
+        }
+        let file = try SafetensorsFile(url: weightsURL)
+        return try load(config: config, weights: file, withClassifier: withClassifier)
+    }
+
+    /// Builds the layout from the config and fills it by name, with a shape check per tensor.
+    /// Each name is tried as is and with/without the `bert.` prefix (checkpoints are saved both ways).
+    public static func load(config: BertConfig, weights file: SafetensorsFile, withClassifier: Bool? = nil) throws -> BertModel {
+        func find(_ name: String) -> TensorInfo? {
+            file.tensors[name] ?? file.tensors["bert." + name]
+                ?? (name.hasPrefix("bert.") ? file.tensors[String(name.dropFirst(5))] : nil)
+        }
+        let hasPooler = find("pooler.dense.weight") != nil
+        var numLabels: Int? = nil
+        switch withClassifier {
+        case .some(false): numLabels = nil
+        case .some(true):
+            guard let classifier = find("classifier.weight") else { throw EngineError.missingTensor(file: file.path, tensor: "classifier.weight") }
+            numLabels = config.numLabels ?? classifier.shape.first
+        case .none:
+            if let classifier = find("classifier.weight") { numLabels = config.numLabels ?? classifier.shape.first }
+        }
+        var cfg = config
+        if let n = numLabels, cfg.numLabels == nil {
+            cfg.id2label = Dictionary(uniqueKeysWithValues: (0..<n).map { ($0, "LABEL_\($0)") })
+        }
+        let model = BertModel(config: cfg, withPooler: hasPooler, numLabels: numLabels)
+        for entry in model.layout.entries {
+            guard let info = find(entry.name) else { throw EngineError.missingTensor(file: file.path, tensor: entry.name) }
+            guard info.shape == entry.shape else {
+                throw EngineError.shapeMismatch(file: file.path, tensor: info.name, expected: entry.shape, found: info.shape)
+            }
+            guard info.dtype != .i64 else {
+                throw EngineError.badSafetensors(file: file.path, tensor: info.name, reason: "expected a float tensor, found I64")
+            }
+            try file.copyFloats(info, into: model.parameters.base + entry.offset)
+        }
+        return model
+    }
+
+    /// Writes `config.json` and `model.safetensors` (each to a temporary name, then renamed) so
+    /// transformers loads the folder back: encoder names get the `bert.` prefix when a classifier
+    /// head is present, as `BertForSequenceClassification.save_pretrained` writes them.
+    public func save(directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let prefix = layout.numLabels != nil ? "bert." : ""
+        let entries = layout.entries.map { e in
+            SafetensorsWriter.Entry(
+                name: e.name.hasPrefix("classifier.") ? e.name : prefix + e.name, shape: e.shape,
+                payload: .f32(UnsafeBufferPointer(start: parameters.base + e.offset, count: e.count)))
+        }
+        try SafetensorsWriter.write(entries, to: directory.appendingPathComponent("model.safetensors"))
+        var cfg = config
+        if cfg.architectures == nil {
+            cfg.architectures = [layout.numLabels != nil ? "BertForSequenceClassification" : "BertModel"]
+        }
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try enc.encode(cfg)
+        let url = directory.appendingPathComponent("config.json")
+        let tmp = directory.appendingPathComponent(".config.json.tmp-\(getpid())")
+        try data.write(to: tmp)
+        if rename(tmp.path, url.path) != 0 {
+            try? FileManager.default.removeItem(at: tmp)
+            throw EngineError.unreadable(file: url.path, reason: "rename failed")
+        }
+    }
+
+    // MARK: forward
+
+    /// What a forward pass computes beyond the last hidden state.
+    public struct Outputs: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        public static let pooler = Outputs(rawValue: 1)
+        /// Implies `.pooler`.
+        public static let logits = Outputs(rawValue: 3)
+    }
+
+    /// Runs the encoder (and optionally pooler and classifier) on a packed batch, leaving every
+    /// result in `acts` (`lastHidden` [N,C], `pooled` [B,C], `logits` [B,L]).
+    /// Mirrors modeling_bert.py (transformers 5.x): BertEmbeddings, BertLayer ×L
+    /// (BertSelfAttention, BertSelfOutput, BertIntermediate, BertOutput), BertPooler, classifier.
+    public func forward(_ batch: PackedBatch, acts: Activations, outputs: Outputs = []) throws {
+        try batch.validate(config)
+        if outputs.contains(.logits) && layout.numLabels == nil {
+            throw EngineError.badInput("this model has no classification head (no classifier.weight in the checkpoint)")
+        }
+        if outputs.contains(.pooler) && !layout.hasPooler {
+            throw EngineError.badInput("this model has no pooler (no pooler.dense.weight in the checkpoint)")
+        }
+        acts.reserve(batch)
+        let N = batch.tokenCount, B = batch.batchSize
+        let C = config.hiddenSize, I = config.intermediateSize, NH = config.numAttentionHeads
+        let eps = config.layerNormEps
+        let p = parameters
+        if N == 0 { return }
+
+        batch.ids.withUnsafeBufferPointer { ids in
+        batch.positions.withUnsafeBufferPointer { pos in
+        batch.typeIds.withUnsafeBufferPointer { types in
+            Ops.embeddingsForward(out: acts.embSum, ids: ids.baseAddress!, positions: pos.baseAddress!,
+                                  typeIds: types.baseAddress!, wte: p.ptr("embeddings.word_embeddings.weight"),
+                                  wpe: p.ptr("embeddings.position_embeddings.weight"),
+                                  wtt: p.ptr("embeddings.token_type_embeddings.weight"), n: N, c: C)
+        }}}
+        Ops.layerNormForward(out: acts.hidden(0), mean: acts.embMean, rstd: acts.embRstd, inp: acts.embSum,
+                             weight: p.ptr("embeddings.LayerNorm.weight"), bias: p.ptr("embeddings.LayerNorm.bias"),
+                             n: N, c: C, eps: eps)
+        // DROPOUT(hidden_dropout_prob) on hidden(0) goes here in training.
+
+        batch.offsets.withUnsafeBufferPointer { offsets in
+        acts.probOffsets.withUnsafeBufferPointer { probOffsets in
+        (batch.keyMask ?? []).withUnsafeBufferPointer { maskBuf in
+            let mask = batch.keyMask == nil ? nil : maskBuf.baseAddress
+            for l in 0..<config.numHiddenLayers {
+                let w = "encoder.layer.\(l)."
+                let x = acts.hidden(l)
+                // BertSelfAttention: Q|K|V in one sgemm (weights adjacent in the layout).
+                Ops.linearForward(out: acts.qkv(l), inp: x, weight: p.ptr(w + "attention.self.query.weight"),
+                                  bias: p.ptr(w + "attention.self.query.bias"), n: N, inChannels: C, outChannels: 3 * C)
+                Ops.attentionForward(out: acts.ctx(l), probs: acts.probs(l), qkv: acts.qkv(l), offsets: offsets.baseAddress!,
+                                     probOffsets: acts.recording ? probOffsets.baseAddress : nil, keyMask: mask,
+                                     b: B, c: C, heads: NH, maxT: acts.maxT, workers: acts.workers)
+                // BertSelfOutput: dense, dropout, residual, LayerNorm.
+                Ops.linearForward(out: acts.attnProj(l), inp: acts.ctx(l), weight: p.ptr(w + "attention.output.dense.weight"),
+                                  bias: p.ptr(w + "attention.output.dense.bias"), n: N, inChannels: C, outChannels: C)
+                // DROPOUT(hidden_dropout_prob) on attnProj goes here in training.
+                Ops.residualForward(out: acts.res1(l), a: x, b: acts.attnProj(l), count: N * C)
+                Ops.layerNormForward(out: acts.h1(l), mean: acts.ln1Mean(l), rstd: acts.ln1Rstd(l), inp: acts.res1(l),
+                                     weight: p.ptr(w + "attention.output.LayerNorm.weight"),
+                                     bias: p.ptr(w + "attention.output.LayerNorm.bias"), n: N, c: C, eps: eps)
+                // BertIntermediate: dense + hidden_act.
+                Ops.linearForward(out: acts.fcPre(l), inp: acts.h1(l), weight: p.ptr(w + "intermediate.dense.weight"),
+                                  bias: p.ptr(w + "intermediate.dense.bias"), n: N, inChannels: C, outChannels: I)
+                Ops.activationForward(config.hiddenAct, out: acts.fcAct(l), inp: acts.fcPre(l), count: N * I)
+                // BertOutput: dense, dropout, residual, LayerNorm.
+                Ops.linearForward(out: acts.ffnOut(l), inp: acts.fcAct(l), weight: p.ptr(w + "output.dense.weight"),
+                                  bias: p.ptr(w + "output.dense.bias"), n: N, inChannels: I, outChannels: C)
+                // DROPOUT(hidden_dropout_prob) on ffnOut goes here in training.
+                Ops.residualForward(out: acts.res2(l), a: acts.h1(l), b: acts.ffnOut(l), count: N * C)
+                Ops.layerNormForward(out: acts.hidden(l + 1), mean: acts.ln2Mean(l), rstd: acts.ln2Rstd(l), inp: acts.res2(l),
+                                     weight: p.ptr(w + "output.LayerNorm.weight"), bias: p.ptr(w + "output.LayerNorm.bias"),
+                                     n: N, c: C, eps: eps)
+            }
+        }}}
+
+        guard outputs.contains(.pooler) else { return }
+        // BertPooler: tanh(dense(first token)).
+        let last = acts.lastHidden
+        for b in 0..<B {
+            let start = batch.offsets[b]
+            if batch.length(b) > 0 {
+                (acts.clsRows + b * C).update(from: last + start * C, count: C)
+            } else {
+                (acts.clsRows + b * C).update(repeating: 0, count: C)
+            }
+        }
+        Ops.linearForward(out: acts.pooled, inp: acts.clsRows, weight: p.ptr("pooler.dense.weight"),
+                          bias: p.ptr("pooler.dense.bias"), n: B, inChannels: C, outChannels: C)
+        Ops.tanhForward(out: acts.pooled, inp: acts.pooled, count: B * C)
+
+        guard outputs.contains(.logits), let L = layout.numLabels else { return }
+        // DROPOUT(classifier_dropout ?? hidden_dropout_prob) on pooled goes here in training.
+        Ops.linearForward(out: acts.logits, inp: acts.pooled, weight: p.ptr("classifier.weight"),
+                          bias: p.ptr("classifier.bias"), n: B, inChannels: C, outChannels: L)
+    }
+
+    /// A fresh activation workspace sized for this model.
+    public func makeActivations(recording: Bool = false, workers: Int = 2) -> Activations {
+        Activations(config: config, recording: recording, numLabels: layout.numLabels ?? 0, workers: workers)
+    }
+}

@@ -1,3 +1,0 @@
-import Testing
-@testable import SiftEngine
-@Test func engineBuilds() { #expect(BLAS.threads >= 1) }
