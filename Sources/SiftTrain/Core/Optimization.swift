@@ -48,6 +48,30 @@ public final class Optimization: @unchecked Sendable {
 
     public private(set) var lastLogits: [Float] = []
 
+    /// Head-only step: logits = features[rows] · Wᵀ + b on cached pooled vectors [*, C] of a
+    /// frozen encoder; only `classifier.*` receives gradients.
+    @discardableResult
+    public func accumulateHead(features: UnsafePointer<Float>, rows: [Int], targets: LossTargets, scale: Double = 1) throws -> Double {
+        let C = model.config.hiddenSize, L = model.layout.numLabels ?? 0, B = rows.count
+        guard let w = model.parameters["classifier.weight"], let b = model.parameters["classifier.bias"],
+              let gw = grads["classifier.weight"], let gb = grads["classifier.bias"] else {
+            throw TrainError.badOption("head-only training needs a classifier head")
+        }
+        var x = [Float](repeating: 0, count: B * C)
+        for (i, r) in rows.enumerated() { for c in 0..<C { x[i * C + c] = features[r * C + c] } }
+        var logits = [Float](repeating: 0, count: B * L)
+        for i in 0..<B { for k in 0..<L { logits[i * L + k] = b[k] } }
+        BLAS.sgemm(transA: false, transB: true, m: B, n: L, k: C, a: x, lda: C, b: w.baseAddress!, ldb: C,
+                   beta: 1, c: &logits, ldc: L)
+        var dlogits = [Float](repeating: 0, count: B * L)
+        let value = loss.compute(logits: logits, targets: targets, B: B, K: L, dlogits: &dlogits, scale: scale)
+        guard value.isFinite else { throw TrainError.badInput("the loss became \(value) (learning rate too high?)") }
+        lastLogits = logits
+        Backward.linear(dinp: nil, dweight: gw.baseAddress!, dbias: gb.baseAddress!, dout: dlogits, inp: x,
+                        weight: w.baseAddress!, N: B, C: C, OC: L)
+        return value
+    }
+
     /// Clips (if configured), takes one AdamW step at `lr` and zeroes the gradients.
     /// Returns the gradient norm before clipping.
     @discardableResult
