@@ -38,6 +38,8 @@ public final class Trainer: @unchecked Sendable {
     let tokenizer: Tokenizer
     let train: Encoded
     let eval: Encoded
+    /// Stop (as if interrupted) after this many epochs in total; the checkpoint allows resuming.
+    public var stopAfterEpochs: Int?
     /// Called after each epoch (the CLI prints a line; tests observe).
     public var onEpoch: (@Sendable (EpochResult) -> Void)?
 
@@ -219,6 +221,7 @@ public final class Trainer: @unchecked Sendable {
             state.adamStep = opt.optimizer.step
             try Checkpoint.save(to: checkpointDir, model: model, optimizer: opt.optimizer, state: state)
             onEpoch?(r)
+            if let s = stopAfterEpochs, epoch + 1 >= s { break }
             if let p = options.patience, state.badEpochs >= p, epoch + 1 < options.epochs {
                 stoppedEarly = true
                 log.write(["type": "early_stop", "epoch": epoch + 1, "patience": p])
