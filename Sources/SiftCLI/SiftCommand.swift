@@ -11,6 +11,7 @@ public struct SiftCommand: AsyncParsableCommand {
             PredictCommand.self,
             RedactCommand.self,
             BenchCommand.self,
+            TrainCommand.self,
         ]
     )
     public init() {}
