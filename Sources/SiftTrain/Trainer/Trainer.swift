@@ -66,26 +66,9 @@ public final class Trainer: @unchecked Sendable {
         }
         let tok = try Tokenizer(directory: base)
         tokenizer = tok
-        let baseModel = try BertModel.load(directory: base, withClassifier: false)
-        var cfg = baseModel.config
-        cfg.id2label = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($0, $1) })
-        cfg.label2id = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
-        cfg.problemType = multiLabel ? .multiLabel : .singleLabel
-        cfg.architectures = ["BertForSequenceClassification"]
-        guard options.maxLength <= cfg.maxPositionEmbeddings else {
-            throw TrainError.badOption("--max-length \(options.maxLength) exceeds the model's max_position_embeddings \(cfg.maxPositionEmbeddings)")
-        }
-        model = BertModel(config: cfg, withPooler: true, numLabels: labels.count)
-        var rng = SeededGenerator(seed: options.seed)
-        for e in model.layout.entries {
-            let dst = model.parameters.base + e.offset
-            if let src = baseModel.parameters[e.name] {
-                dst.update(from: src.baseAddress!, count: e.count)
-            } else if e.name.hasSuffix(".bias") {
-                dst.update(repeating: 0, count: e.count)
-            } else {
-                for i in 0..<e.count { dst[i] = Float(Self.normal(&rng)) * cfg.initializerRange }
-            }
+        model = try Self.makeClassifier(base: base, labels: labels, multiLabel: multiLabel, seed: options.seed)
+        guard options.maxLength <= model.config.maxPositionEmbeddings else {
+            throw TrainError.badOption("--max-length \(options.maxLength) exceeds the model's max_position_embeddings \(model.config.maxPositionEmbeddings)")
         }
         var opt = EncodeOptions()
         opt.maxLength = options.maxLength
@@ -100,6 +83,31 @@ public final class Trainer: @unchecked Sendable {
         }
         self.train = encode(train)
         self.eval = encode(eval)
+    }
+
+    /// A `BertForSequenceClassification` from a base folder: encoder (and pooler) weights copied
+    /// by name; missing pooler and the classifier initialized as transformers does
+    /// (N(0, initializer_range) weights, zero biases), seeded.
+    public static func makeClassifier(base: URL, labels: [String], multiLabel: Bool, seed: UInt64) throws -> BertModel {
+        let baseModel = try BertModel.load(directory: base, withClassifier: false)
+        var cfg = baseModel.config
+        cfg.id2label = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($0, $1) })
+        cfg.label2id = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
+        cfg.problemType = multiLabel ? .multiLabel : .singleLabel
+        cfg.architectures = ["BertForSequenceClassification"]
+        let model = BertModel(config: cfg, withPooler: true, numLabels: labels.count)
+        var rng = SeededGenerator(seed: seed)
+        for e in model.layout.entries {
+            let dst = model.parameters.base + e.offset
+            if let src = baseModel.parameters[e.name] {
+                dst.update(from: src.baseAddress!, count: e.count)
+            } else if e.name.hasSuffix(".bias") {
+                dst.update(repeating: 0, count: e.count)
+            } else {
+                for i in 0..<e.count { dst[i] = Float(Self.normal(&rng)) * cfg.initializerRange }
+            }
+        }
+        return model
     }
 
     static func normal(_ rng: inout SeededGenerator) -> Double {

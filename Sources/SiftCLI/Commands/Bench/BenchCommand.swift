@@ -5,5 +5,5 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks against the Python stack (run in a release build).",
-        subcommands: [BenchTokenizeCommand.self])
+        subcommands: [BenchTokenizeCommand.self, BenchTrainCommand.self])
 }
