@@ -13,6 +13,7 @@ public struct SiftCommand: AsyncParsableCommand {
             DataCommand.self,
             EvalCommand.self,
             BenchCommand.self,
+            TrainCommand.self,
         ]
     )
     public init() {}
