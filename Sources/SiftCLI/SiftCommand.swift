@@ -14,6 +14,7 @@ public struct SiftCommand: AsyncParsableCommand {
             EvalCommand.self,
             BenchCommand.self,
             TrainCommand.self,
+            ServeCommand.self,
         ]
     )
     public init() {}
