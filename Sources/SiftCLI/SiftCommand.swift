@@ -13,6 +13,8 @@ public struct SiftCommand: AsyncParsableCommand {
             DataCommand.self,
             EvalCommand.self,
             BenchCommand.self,
+            TrainCommand.self,
+            ServeCommand.self,
         ]
     )
     public init() {}

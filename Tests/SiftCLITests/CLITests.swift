@@ -21,7 +21,7 @@ import SiftTestSupport
     defer { try? FileManager.default.removeItem(at: dir) }
     let input = dir.appendingPathComponent("in.jsonl"), output = dir.appendingPathComponent("out.jsonl")
     try Data(#"{"text":"Hello, world!","text_pair":"Bonjour"}\#n{"text":"日本"}\#n"#.utf8).write(to: input)
-    var cmd = try #require(try SiftCommand.parseAsRoot([
+    let cmd = try #require(try SiftCommand.parseAsRoot([
         "tokenize", TestPaths.miniLM.path, "-i", input.path, "-o", output.path]) as? TokenizeCommand)
     try await cmd.run()
     let lines = try String(contentsOf: output, encoding: .utf8).split(separator: "\n")
@@ -32,4 +32,17 @@ import SiftTestSupport
     #expect((first["offsets"] as? [[Int]])?[1] == [0, 5])
     let second = try #require(try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any])
     #expect(second["tokens"] as? [String] == ["[CLS]", "日", "本", "[SEP]"])
+}
+
+@Test func rootParsesServe() throws {
+    let cmd = try SiftCommand.parseAsRoot(["serve", "--model", "retail=/m/r", "--model", "fin=/m/f", "--port", "0", "--no-batching", "--no-audit"])
+    let s = try #require(cmd as? ServeCommand)
+    let config = try s.options.resolve()
+    #expect(config.models.keys.sorted() == ["fin", "retail"])
+    #expect(config.models["retail"]?.path == "/m/r")
+    #expect(config.port == 0)
+    #expect(config.batching.enabled == false)
+    #expect(config.audit.path == nil)
+    #expect(throws: (any Error).self) { try SiftCommand.parseAsRoot(["serve", "--model", "../x=/m"]) }
+    #expect(throws: (any Error).self) { try SiftCommand.parseAsRoot(["serve", "--model", "x=/m", "--log-format", "xml"]) }
 }
