@@ -6,11 +6,15 @@ public struct SiftCommand: AsyncParsableCommand {
         commandName: "sift",
         abstract: "Tokenize, embed, classify, fine-tune and serve BERT-family text classifiers.",
         subcommands: [
+            DemoCommand.self,
             TokenizeCommand.self,
             EmbedCommand.self,
             PredictCommand.self,
             RedactCommand.self,
+            DataCommand.self,
+            EvalCommand.self,
             BenchCommand.self,
+            TrainCommand.self,
             ServeCommand.self,
         ]
     )

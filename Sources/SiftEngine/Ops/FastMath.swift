@@ -18,12 +18,13 @@ extension Ops {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        // 2^k: k in [-126, 128]; split so each factor stays a normal float.
-        let ki = Int32(k)
-        let k1 = ki >> 1
-        let k2 = ki - k1
-        let s1 = Float(bitPattern: UInt32(bitPattern: (k1 + 127) << 23))
-        let s2 = Float(bitPattern: UInt32(bitPattern: (k2 + 127) << 23))
+        // 2^k without a trapping Float->Int conversion (so loops vectorize): adding 1.5·2^23 puts
+        // k in the low mantissa bits. k is in [-126, 128]; split it so each factor stays normal.
+        let ki = Int32(bitPattern: (k + 12582912).bitPattern) &- 0x4B40_0000
+        let k1 = ki &>> 1
+        let k2 = ki &- k1
+        let s1 = Float(bitPattern: UInt32(bitPattern: (k1 &+ 127) &<< 23))
+        let s2 = Float(bitPattern: UInt32(bitPattern: (k2 &+ 127) &<< 23))
         return p * s1 * s2
     }
 
