@@ -70,7 +70,7 @@ struct DemoCommand: AsyncParsableCommand {
         let set = PredictionSet(labels: classifier.labels, multiLabel: false, examples: examples)
         print("\nheld-out evaluation (\(examples.count) documents):")
         print(EvalOutput.table(set))
-        let log = try? TrainingLog.read(url: modelDir.appendingPathComponent("training_log.jsonl"))
+        let log = try? TrainingCurves.read(url: modelDir.appendingPathComponent("training_log.jsonl"))
         let report = try HTMLReport(title: "Sift demo: all-MiniLM-L6-v2 fine-tuned on BBC news", predictions: set,
                                     trainingLog: log, facts: [("base", base), ("data", data), ("mode", "\(mode)")])
             .write(to: outURL.appendingPathComponent("report.html"))
