@@ -4,4 +4,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 swift build --build-tests
-swift test --skip-build "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+swift test --skip-build "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One plain summary line at the end (Swift Testing's count; XCTest reports 0 since Sift uses Swift Testing).
+summary=$(grep -E "Test run with [0-9]+ tests?" "$log" | tail -1 || true)
+total=$(echo "$summary" | sed -E 's/.*Test run with ([0-9]+) tests?.*/\1/')
+failed=$(grep -cE "^✘ Test .* failed after" "$log" || true)
+if [ -n "$total" ]; then
+  if [ "$status" -eq 0 ]; then echo "tests: $total passed, 0 failed"; else echo "tests: $((total - failed)) passed, $failed failed"; fi
+fi
+exit "$status"

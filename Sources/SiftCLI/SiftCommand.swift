@@ -9,6 +9,7 @@ public struct SiftCommand: AsyncParsableCommand {
             TokenizeCommand.self,
             EmbedCommand.self,
             PredictCommand.self,
+            RedactCommand.self,
             BenchCommand.self,
         ]
     )

@@ -21,7 +21,7 @@ import SiftTestSupport
     defer { try? FileManager.default.removeItem(at: dir) }
     let input = dir.appendingPathComponent("in.jsonl"), output = dir.appendingPathComponent("out.jsonl")
     try Data(#"{"text":"Hello, world!","text_pair":"Bonjour"}\#n{"text":"日本"}\#n"#.utf8).write(to: input)
-    var cmd = try #require(try SiftCommand.parseAsRoot([
+    let cmd = try #require(try SiftCommand.parseAsRoot([
         "tokenize", TestPaths.miniLM.path, "-i", input.path, "-o", output.path]) as? TokenizeCommand)
     try await cmd.run()
     let lines = try String(contentsOf: output, encoding: .utf8).split(separator: "\n")

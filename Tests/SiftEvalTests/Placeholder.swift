@@ -1,3 +1,0 @@
-import Testing
-@testable import SiftEval
-@Test func SiftEvalBuilds() { #expect(Bool(true)) }
