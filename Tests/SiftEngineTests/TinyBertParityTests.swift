@@ -18,7 +18,10 @@ struct TinyExpected: Decodable {
 
     static func load(_ variant: String) throws -> TinyExpected {
         let url = TestPaths.fixture("tiny-bert/\(variant)/expected.json")
-        return try JSONDecoder().decode(TinyExpected.self, from: Data(contentsOf: url))
+        let fx = try JSONDecoder().decode(TinyExpected.self, from: Data(contentsOf: url))
+        print("tiny-bert/\(variant): reference from \(fx.versions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))"
+              + " (regenerate: .venv/bin/python scripts/fixtures/make_engine_fixtures.py)")
+        return fx
     }
 }
 
