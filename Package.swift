@@ -12,6 +12,16 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SiftServer only: HTTP, auth, audit, metrics, config.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.1.0"),
     ],
     targets: [
         // Hugging Face-compatible text -> ids (WordPiece, BERT normalizer, post-processing).
@@ -27,7 +37,20 @@ let package = Package(
         // Losses, AdamW, schedules, the trainer and checkpoints.
         .target(name: "SiftTrain", dependencies: ["SiftEngine", "SiftData", "SiftEval"]),
         // The HTTP service.
-        .target(name: "SiftServer", dependencies: ["SiftEngine", "SiftData"]),
+        .target(name: "SiftServer", dependencies: [
+            "SiftEngine", "SiftData",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Subcommands as a library, so tests can parse and run them.
         .target(name: "SiftCLI", dependencies: [
             "SiftTokenizers", "SiftEngine", "SiftData", "SiftEval", "SiftTrain", "SiftServer",
@@ -44,7 +67,12 @@ let package = Package(
         .testTarget(name: "SiftDataTests", dependencies: ["SiftData", "SiftTestSupport"]),
         .testTarget(name: "SiftEvalTests", dependencies: ["SiftEval", "SiftTestSupport"]),
         .testTarget(name: "SiftTrainTests", dependencies: ["SiftTrain", "SiftTestSupport"]),
-        .testTarget(name: "SiftServerTests", dependencies: ["SiftServer", "SiftTestSupport"]),
+        .testTarget(name: "SiftServerTests", dependencies: [
+            "SiftServer", "SiftData", "SiftTestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "SiftCLITests", dependencies: ["SiftCLI", "SiftTestSupport"]),
     ]
 )

@@ -10,7 +10,11 @@ public struct SiftCommand: AsyncParsableCommand {
             EmbedCommand.self,
             PredictCommand.self,
             RedactCommand.self,
+            DataCommand.self,
+            EvalCommand.self,
             BenchCommand.self,
+            TrainCommand.self,
+            ServeCommand.self,
         ]
     )
     public init() {}

@@ -33,3 +33,16 @@ import SiftTestSupport
     let second = try #require(try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any])
     #expect(second["tokens"] as? [String] == ["[CLS]", "日", "本", "[SEP]"])
 }
+
+@Test func rootParsesServe() throws {
+    let cmd = try SiftCommand.parseAsRoot(["serve", "--model", "retail=/m/r", "--model", "fin=/m/f", "--port", "0", "--no-batching", "--no-audit"])
+    let s = try #require(cmd as? ServeCommand)
+    let config = try s.options.resolve()
+    #expect(config.models.keys.sorted() == ["fin", "retail"])
+    #expect(config.models["retail"]?.path == "/m/r")
+    #expect(config.port == 0)
+    #expect(config.batching.enabled == false)
+    #expect(config.audit.path == nil)
+    #expect(throws: (any Error).self) { try SiftCommand.parseAsRoot(["serve", "--model", "../x=/m"]) }
+    #expect(throws: (any Error).self) { try SiftCommand.parseAsRoot(["serve", "--model", "x=/m", "--log-format", "xml"]) }
+}

@@ -19,6 +19,15 @@ import SiftTestSupport
         #expect(rows[2].text == "plain text")
     }
 
+    @Test func csvEdgeCases() throws {
+        // Empty fields, a trailing delimiter, a quoted empty field, an unquoted quote, a quoted
+        // field that ends exactly at a line break and continues, multi-byte text next to quotes.
+        let url = try tempFile("e.csv", "a,text,c\n,,\n\"\",x 5\" screen,\n1,\"中文\",\"\"\"q\"\"\"\n2,\"\nstarts with a break\",z\n")
+        let rows = try RecordReader(url: url).readAll()
+        #expect(rows.map(\.values) == [["", "", ""], ["", "x 5\" screen", ""], ["1", "中文", "\"q\""], ["2", "\nstarts with a break", "z"]])
+        #expect(rows.map(\.line) == [2, 3, 4, 5])
+    }
+
     @Test func tsvAndColumnSelection() throws {
         let url = try tempFile("a.tsv", "sentence\tother\ttopic\nfirst one\tsecond one\tx\n")
         let rows = try RecordReader(url: url, textColumn: "sentence", textPairColumn: "other", labelColumn: "Topic").readAll()
@@ -65,9 +74,19 @@ import SiftTestSupport
             Issue.record("expected an encoding error")
         } catch let e as DataError {
             guard case .invalidEncoding(let loc, _, let suggestion) = e else { Issue.record("wrong error \(e)"); return }
-            #expect(loc.line == 2 && loc.column == 4)
+            // CSV: the field's column number and name.
+            #expect(loc.line == 2 && loc.column == 1 && loc.columnName == "text")
             #expect(suggestion.contains("latin-1"))
-            #expect(e.errorDescription!.contains("l.csv:2"))
+            #expect(e.errorDescription!.contains("l.csv:2, column 1 (text): not valid UTF-8"))
+        }
+        // Plain text: the character position in the line.
+        let latinText = try tempFile("l.txt", [0x63, 0x61, 0x66, 0xE9, 0x0A])
+        do {
+            _ = try RecordReader(url: latinText).readAll()
+            Issue.record("expected an encoding error")
+        } catch let e as DataError {
+            guard case .invalidEncoding(let loc, _, _) = e else { Issue.record("wrong error \(e)"); return }
+            #expect(loc.line == 1 && loc.column == 4)
         }
         // --lossy replaces the bad byte instead.
         #expect(try RecordReader(url: latin, lossy: true).readAll().first?.text == "caf\u{FFFD}")

@@ -141,6 +141,26 @@ import Testing
         report.add(custom.matches(in: "nothing here"))
         #expect(report.counts == ["EMPLOYEE_ID": 2, "EMAIL": 1, "CARD": 1])
         #expect(report.texts == 2 && report.textsWithPII == 1 && report.total == 4)
+        // The same config as YAML.
+        let yaml = try tempFile("redact.yaml", """
+        # which kinds to find
+        kinds: [email, card]
+        patterns:
+          - name: employee id
+            regex: "EMP-[0-9]{6}"   # six digits
+          - name: ticket
+            regex: 'T#[0-9]+'
+        hash_key: 'k'
+        """)
+        let fromYAML = try RedactionConfig.load(url: yaml)
+        #expect(fromYAML.kinds == [.email, .card])
+        #expect(fromYAML.patterns == [CustomPIIPattern(name: "employee id", regex: "EMP-[0-9]{6}"), CustomPIIPattern(name: "ticket", regex: "T#[0-9]+")])
+        #expect(fromYAML.hashKey == "k")
+        let blockList = try tempFile("b.yml", "kinds:\n  - phone\n  - ip\n")
+        #expect(try RedactionConfig.load(url: blockList).kinds == [.phone, .ip])
+        #expect {
+            _ = try RedactionConfig.load(url: try tempFile("bad.yaml", "kinds: [card]\n  nested: {a: 1}\n"))
+        } throws: { e in (e as? DataError)?.errorDescription?.contains("bad.yaml:2") == true }
         // Bad configs are clear errors.
         #expect(throws: DataError.self) { _ = try RedactionConfig.load(url: try tempFile("b.json", #"{"kinds": ["passport"]}"#)) }
         #expect(throws: DataError.self) { _ = try Redactor(config: RedactionConfig(patterns: [CustomPIIPattern(name: "x", regex: "([")])) }

@@ -27,18 +27,33 @@ public enum StratifiedSplit {
             // Group by the (single) label; classes in sorted order for determinism.
             var groups: [String: [Int]] = [:]
             for (i, l) in labels.enumerated() { groups[l.first ?? "", default: []].append(i) }
-            for key in groups.keys.sorted() {
+            let keys = groups.keys.sorted()
+            let sizes = keys.map { groups[$0]!.count }
+            // Per-class counts by largest remainder, so each part's total is exactly
+            // round(N * fraction) while each class gets its share within one example.
+            let nTest = apportion(sizes: sizes, fraction: test)
+            let nVal = apportion(sizes: zip(sizes, nTest).map { $0 - $1 }, fraction: validation / max(1 - test, 1e-12))
+            for (c, key) in keys.enumerated() {
                 var idx = groups[key]!
                 idx.seededShuffle(using: &rng)
-                let n = idx.count
-                let nTest = Int((Double(n) * test).rounded())
-                let nVal = min(n - nTest, Int((Double(n) * validation).rounded()))
-                parts[2] += idx[0..<nTest]
-                parts[1] += idx[nTest..<(nTest + nVal)]
-                parts[0] += idx[(nTest + nVal)...]
+                parts[2] += idx[0..<nTest[c]]
+                parts[1] += idx[nTest[c]..<(nTest[c] + nVal[c])]
+                parts[0] += idx[(nTest[c] + nVal[c])...]
             }
         }
         return SplitIndices(train: parts[0].sorted(), validation: parts[1].sorted(), test: parts[2].sorted())
+    }
+
+    /// Splits `fraction` of each class's size into whole examples: floors first, then the
+    /// remaining examples to the classes with the largest remainders (ties: earlier class).
+    static func apportion(sizes: [Int], fraction: Double) -> [Int] {
+        let exact = sizes.map { Double($0) * fraction }
+        var counts = exact.map { Int($0.rounded(.down)) }
+        let target = Int((Double(sizes.reduce(0, +)) * fraction).rounded())
+        let order = sizes.indices.sorted { (exact[$0] - Double(counts[$0]), -$0) > (exact[$1] - Double(counts[$1]), -$1) }
+        var missing = target - counts.reduce(0, +)
+        for c in order where missing > 0 && counts[c] < sizes[c] { counts[c] += 1; missing -= 1 }
+        return counts
     }
 
     public static func split(_ dataset: LabeledDataset, train: Double, validation: Double, test: Double, seed: UInt64) throws -> SplitIndices {

@@ -55,7 +55,8 @@ final class LineDecoder {
             if lossy { return String(decoding: bytes, as: UTF8.self) }
             var loc = location()
             let bad = Self.firstInvalidUTF8(bytes)
-            loc.column = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<bad]), as: UTF8.self).count + 1
+            // Text and JSON lines: the character position. CSV fields keep their column number.
+            if loc.column == nil { loc.column = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<bad]), as: UTF8.self).count + 1 }
             throw DataError.invalidEncoding(loc, encoding: "UTF-8", suggestion: Self.suggestion(for: bytes))
         case .latin1:
             var scalars = String.UnicodeScalarView()
@@ -90,7 +91,7 @@ final class LineDecoder {
                 // EILSEQ or EINVAL (truncated sequence at end of line): invalid input.
                 if !lossy {
                     var loc = location()
-                    loc.column = String(decoding: result, as: UTF8.self).count + 1
+                    if loc.column == nil { loc.column = String(decoding: result, as: UTF8.self).count + 1 }
                     throw DataError.invalidEncoding(loc, encoding: "GB18030", suggestion: "Check the file's encoding, or pass --lossy to replace bad bytes with U+FFFD.")
                 }
                 result.append(contentsOf: [0xEF, 0xBF, 0xBD])

@@ -37,12 +37,18 @@ public struct RedactionConfig: Sendable, Codable, Equatable {
         hashKey = try c.decodeIfPresent(String.self, forKey: .hashKey)
     }
 
-    /// Reads a JSON config: `{"kinds": ["card", "email"], "patterns": [{"name": "EMPLOYEE_ID", "regex": "EMP-[0-9]{6}"}]}`.
+    /// Reads a JSON config, `{"kinds": ["card", "email"], "patterns": [{"name": "EMPLOYEE_ID", "regex": "EMP-[0-9]{6}"}]}`,
+    /// or the same as YAML when the file ends in .yaml/.yml (see `MiniYAML` for the subset).
     public static func load(url: URL) throws -> RedactionConfig {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw DataError.cannotOpen(file: url.path, reason: "no such file or unreadable")
         }
-        do { return try JSONDecoder().decode(RedactionConfig.self, from: data) }
+        var json = data
+        if ["yaml", "yml"].contains(url.pathExtension.lowercased()) {
+            let obj = try MiniYAML.parse(String(decoding: data, as: UTF8.self), file: url.path)
+            json = try JSONSerialization.data(withJSONObject: obj)
+        }
+        do { return try JSONDecoder().decode(RedactionConfig.self, from: json) }
         catch let e as DataError { throw DataError.invalidArgument("\(url.path): \(e.errorDescription ?? "")") }
         catch { throw DataError.invalidArgument("\(url.path): not a valid redaction config (JSON with kinds, patterns, hash_key): \(error)") }
     }

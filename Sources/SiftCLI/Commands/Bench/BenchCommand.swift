@@ -5,5 +5,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks against the Python stack (run in a release build).",
-        subcommands: [BenchTokenizeCommand.self, BenchEngineCommand.self])
+        subcommands: [BenchTokenizeCommand.self, BenchEngineCommand.self, BenchTrainCommand.self,
+                      BenchDataCommand.self, BenchServeCommand.self])
 }

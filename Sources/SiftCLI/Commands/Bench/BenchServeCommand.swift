@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import SiftServer
+
+/// `sift bench serve`: the server under load (see SiftServer/Bench). Run in a release build.
+struct BenchServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Server throughput and p50/p99 latency at 1/16/64 clients, dynamic batching on vs off.")
+
+    @Option(help: "Model folder (default: .models/all-MiniLM-L6-v2).")
+    var model: String = ".models/all-MiniLM-L6-v2"
+
+    @Option(help: "classify or embed (default: embed, as all-MiniLM-L6-v2 has no classification head).")
+    var endpoint: String = "embed"
+
+    @Option(help: "Comma-separated client counts.")
+    var clients: String = "1,16,64"
+
+    @Option(help: "Seconds per measurement.")
+    var seconds: Double = 10
+
+    @Option(help: "on, off or both.")
+    var batching: String = "both"
+
+    @Option(name: .customLong("max-wait-ms"), help: "Batcher's maximum wait for more requests.")
+    var maxWaitMs: Int = 2
+
+    @Option(name: .customLong("max-batch-tokens"), help: "Batcher's token budget per forward pass.")
+    var maxBatchTokens: Int = 8192
+
+    @Option(help: "Folder of BBC texts (default .data/bbc).")
+    var data: String = ".data/bbc"
+
+    func validate() throws {
+        if !["on", "off", "both"].contains(batching) { throw ValidationError("--batching must be on, off or both") }
+        if !["embed", "classify"].contains(endpoint) { throw ValidationError("--endpoint must be embed or classify") }
+        if counts.isEmpty { throw ValidationError("--clients needs positive numbers, e.g. 1,16,64") }
+        if seconds <= 0 || seconds > 600 { throw ValidationError("--seconds must be in (0, 600]") }
+    }
+
+    var counts: [Int] { clients.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 } }
+
+    func run() async throws {
+        let texts = ServeBenchmark.bbcTexts(dataDir: URL(fileURLWithPath: data))
+        guard !texts.isEmpty else { throw ValidationError("\(data): no texts found (run scripts/setup.sh)") }
+        let mean = Double(texts.map(\.count).reduce(0, +)) / Double(texts.count)
+        print("model \(model), endpoint \(endpoint), \(texts.count) texts (mean \(Int(mean)) chars), \(seconds)s per row, 127.0.0.1")
+        print(ServeBenchmark.header)
+        var b = ServerConfig.Batching()
+        b.maxWaitMs = maxWaitMs
+        b.maxBatchTokens = maxBatchTokens
+        let modes = batching == "both" ? [true, false] : [batching == "on"]
+        let rows = try await ServeBenchmark.run(modelDir: model, endpoint: endpoint, texts: texts, clients: counts,
+                                                seconds: seconds, modes: modes, batching: b, print: { print($0) })
+        for n in counts {
+            if let on = rows.first(where: { $0.batching && $0.result.clients == n }),
+               let off = rows.first(where: { !$0.batching && $0.result.clients == n }) {
+                print(String(format: "%d clients: batching gives %.2fx the throughput of batch-size-1 serving (p99 %.0f ms vs %.0f ms)",
+                             n, on.result.throughput / off.result.throughput,
+                             on.result.percentile(0.99) * 1000, off.result.percentile(0.99) * 1000))
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import ArgumentParser
+import Foundation
+import SiftData
+import SiftEngine
+import SiftEval
+
+/// `sift eval MODEL_DIR --data FILE`: metrics table, `--json`, `--predictions`, `--report DIR`.
+struct EvalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate a classifier folder on labeled data: metrics, predictions and an HTML report.",
+        discussion: """
+        Labels in the data must be among the model's (config.json id2label); others stop the run \
+        with the line, or are skipped and counted with --skip-bad. With --from-predictions FILE \
+        (a file written by --predictions) no model is run: metrics and the report are recomputed. \
+        Multi-label models use sigmoid scores and per-label thresholds: 0.5, or tuned to maximize \
+        each label's F1 on --tune-on VALIDATION_FILE.
+        """)
+
+    @Argument(help: "A fine-tuned classifier folder (config.json with id2label, model.safetensors, vocab).") var modelDir: String?
+    @Option(help: "Labeled evaluation data (CSV, TSV, JSONL).") var data: String?
+    @OptionGroup var dataOptions: DataFileOptions
+    @Option(help: "Write the metrics as JSON here.") var json: String?
+    @Option(help: "Write one JSON line per example here (text, gold, predicted, scores).") var predictions: String?
+    @Option(help: "Write an HTML report (index.html) into this folder.") var report: String?
+    @Option(help: "Trainer log (JSONL) for the report's training curves; default: MODEL_DIR/training_log.jsonl when present.") var trainingLog: String?
+    @Option(help: "Recompute from a predictions file instead of running a model.") var fromPredictions: String?
+    @Option(help: "Multi-label: tune per-label thresholds on this labeled validation file.") var tuneOn: String?
+    @Option(help: "Texts per forward pass.") var batchSize: Int = 32
+    @Option(help: "Tokens per text (default: the model's).") var maxLength: Int?
+    @Flag(help: "Skip rows with empty text or unknown/missing labels (counted) instead of stopping.") var skipBad = false
+
+    func validate() throws {
+        if fromPredictions == nil {
+            guard modelDir != nil else { throw ValidationError("give MODEL_DIR (or --from-predictions FILE)") }
+            guard data != nil else { throw ValidationError("--data FILE is required") }
+        }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+    }
+
+    func run() async throws {
+        var set: PredictionSet
+        var facts: [(String, String)] = []
+        if let fromPredictions {
+            set = try PredictionSet.readJSONL(url: URL(fileURLWithPath: fromPredictions))
+            facts.append(("predictions", fromPredictions))
+        } else {
+            let runner = try EvalRunner(modelDir: URL(fileURLWithPath: modelDir!), maxLength: maxLength, batchSize: batchSize)
+            let policy: BadRowPolicy = skipBad ? .skip : .fail
+            let (s, skipped) = try runner.predict(url: URL(fileURLWithPath: data!), options: dataOptions, policy: policy)
+            set = s
+            if skipped.total > 0 { var e = StandardError(); print(skipped, to: &e) }
+            if let tuneOn, set.multiLabel {
+                let (val, _) = try runner.predict(url: URL(fileURLWithPath: tuneOn), options: dataOptions, policy: policy)
+                let y = val.examples.map { e in val.labels.indices.map { e.gold.contains($0) } }
+                set.thresholds = ThresholdTuning.tune(yTrue: y, scores: val.examples.map(\.scores)).thresholds
+                facts.append(("thresholds tuned on", tuneOn))
+            }
+            facts.insert(contentsOf: [("model", modelDir!), ("data", data!)], at: 0)
+        }
+        print(EvalOutput.table(set))
+        if let json { try EvalOutput.writeJSON(set, to: URL(fileURLWithPath: json)) }
+        if let predictions { try set.writeJSONL(to: URL(fileURLWithPath: predictions)) }
+        if let report {
+            var log: TrainingLog?
+            let logURL = trainingLog.map { URL(fileURLWithPath: $0) } ?? modelDir.map { URL(fileURLWithPath: $0).appendingPathComponent("training_log.jsonl") }
+            if let logURL, FileManager.default.fileExists(atPath: logURL.path) { log = try TrainingLog.read(url: logURL) }
+            let page = try HTMLReport(title: "Evaluation: \(URL(fileURLWithPath: modelDir ?? fromPredictions ?? "model").lastPathComponent)",
+                                      predictions: set, trainingLog: log, facts: facts).write(to: URL(fileURLWithPath: report))
+            var e = StandardError(); print("report: \(page.path)", to: &e)
+        }
+    }
+}
+
+/// Runs a classifier folder over a labeled file and collects scores.
+struct EvalRunner {
+    let classifier: SequenceClassifier
+    let input: TextInput
+    let batchSize: Int
+
+    init(modelDir: URL, maxLength: Int?, batchSize: Int) throws {
+        classifier = try SequenceClassifier(directory: modelDir)
+        guard classifier.problemType != .regression else {
+            throw ValidationError("\(modelDir.path) is a regression model; sift eval evaluates classifiers")
+        }
+        input = try TextInput(directory: modelDir, config: classifier.model.config, maxLength: maxLength)
+        self.batchSize = batchSize
+    }
+
+    func predict(url: URL, options: DataFileOptions, policy: BadRowPolicy) throws -> (PredictionSet, SkipReport) {
+        let labels = classifier.labels
+        let multi = classifier.problemType == .multiLabel
+        var opts = try options.readOptions()
+        if opts.labelColumn == nil { opts.labelColumn = "label" }
+        let ds = try LabeledDataset.load(url: url, options: opts, multiLabel: multi, knownLabels: labels, policy: policy)
+        let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
+        let acts = classifier.model.makeActivations()
+        var examples: [PredictedExample] = []
+        examples.reserveCapacity(ds.examples.count)
+        var start = 0
+        while start < ds.examples.count {
+            let chunk = ds.examples[start..<min(start + batchSize, ds.examples.count)]
+            let preds = try classifier.predict(texts: chunk.map(\.text), input: input, acts: acts)
+            for (e, p) in zip(chunk, preds) {
+                examples.append(PredictedExample(line: e.line, text: e.text, gold: e.labels.compactMap { index[$0] }, scores: p.scores.map(Double.init)))
+            }
+            start += batchSize
+        }
+        return (PredictionSet(labels: labels, multiLabel: multi, examples: examples), ds.skipped)
+    }
+}
+
+/// The printed table and the JSON metrics of an evaluation.
+enum EvalOutput {
+    static func f(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "n/a" }
+
+    static func table(_ set: PredictionSet) -> String {
+        let width = max(12, set.labels.map(\.count).max() ?? 0) + 2
+        func row(_ cells: [String]) -> String {
+            cells[0].padding(toLength: width, withPad: " ", startingAt: 0) + cells.dropFirst().map { $0.leftPad(10) }.joined()
+        }
+        var lines: [String] = []
+        if set.multiLabel {
+            let e = set.multiLabelEvaluation()
+            lines.append(row(["label", "threshold", "precision", "recall", "F1", "support", "ROC-AUC", "PR-AUC"]))
+            for c in e.perLabel {
+                lines.append(row([c.label, String(format: "%.3f", c.threshold), f(c.precision), f(c.recall), f(c.f1), "\(c.support)", f(c.rocAUC), f(c.averagePrecision)]))
+            }
+            for (n, a) in [("micro avg", e.micro), ("macro avg", e.macro), ("weighted avg", e.weighted), ("samples avg", e.samples)] {
+                lines.append(row([n, "", f(a.precision), f(a.recall), f(a.f1), "\(e.count)", "", ""]))
+            }
+            lines.append("")
+            lines.append("subset accuracy \(f(e.subsetAccuracy))   Hamming loss \(f(e.hammingLoss))   macro ROC-AUC \(f(e.rocAUCMacro))   macro PR-AUC \(f(e.averagePrecisionMacro))")
+        } else {
+            let e = set.singleLabel()
+            lines.append(row(["class", "precision", "recall", "F1", "support", "ROC-AUC", "PR-AUC"]))
+            for c in e.perClass {
+                lines.append(row([c.label, f(c.precision), f(c.recall), f(c.f1), "\(c.support)", f(c.rocAUC), f(c.averagePrecision)]))
+            }
+            for (n, a) in [("micro avg", e.micro), ("macro avg", e.macro), ("weighted avg", e.weighted)] {
+                lines.append(row([n, f(a.precision), f(a.recall), f(a.f1), "\(e.count)", "", ""]))
+            }
+            lines.append("")
+            lines.append("accuracy \(f(e.accuracy))   macro ROC-AUC \(f(e.rocAUCMacro))   macro PR-AUC \(f(e.averagePrecisionMacro))   log-loss \(f(e.logLoss))   Brier \(f(e.brierScore))   ECE \(f(e.expectedCalibrationError))")
+            if !e.undefinedAUC.isEmpty { lines.append("ROC-AUC undefined (no positive or no negative example) for: \(e.undefinedAUC.joined(separator: ", "))") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func writeJSON(_ set: PredictionSet, to url: URL) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let data = set.multiLabel ? try enc.encode(set.multiLabelEvaluation()) : try enc.encode(set.singleLabel())
+        let w = try AtomicFileWriter(url: url)
+        try w.write(String(decoding: data, as: UTF8.self) + "\n")
+        try w.commit()
+    }
+}

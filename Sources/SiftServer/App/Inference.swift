@@ -1,0 +1,120 @@
+import Foundation
+
+/// Turns a validated classify request into per-text answers: the model through its batcher when
+/// it can answer in time, else the model's fallback rules, else an error. Kept free of HTTP so
+/// the fallback policy reads in one place.
+struct Inference: Sendable {
+    let timeout: Duration
+    let metrics: ServerMetrics
+
+    struct Answer {
+        var results: [TextResult]
+    }
+
+    func classify(_ served: ServedModel, _ req: ClassifyRequest) async throws -> Answer {
+        guard let batcher = served.batcher, let info = served.info else {
+            // Failed to load: only rules can answer.
+            return try rulesOrThrow(served, req.texts, reason: "load_failed",
+                                    APIError(.serviceUnavailable, code: "model_unavailable",
+                                             "model '\(served.name)' failed to load and has no fallback rules"))
+        }
+        let outputs: [Classification]
+        do {
+            outputs = try await withTimeout(timeout) { try await batcher.classify(req.texts) }
+        } catch BatcherError.queueFull {
+            throw APIError.retryLater("overloaded", "model '\(served.name)' has a full queue; retry later", after: 1)
+        } catch BatcherError.stopped {
+            throw APIError.retryLater("reloading", "model '\(served.name)' is being reloaded; retry", after: 1)
+        } catch is TimeoutError {
+            return try rulesOrThrow(served, req.texts, reason: "timeout",
+                                    APIError.limit(.gatewayTimeout, "request_timeout_ms",
+                                                   "inference took longer than \(timeout) and the model has no fallback rules"))
+        } catch {
+            return try rulesOrThrow(served, req.texts, reason: "error",
+                                    APIError(.internalServerError, code: "inference_error", "inference failed: \(error)"))
+        }
+        var results: [TextResult] = []
+        var lowScore = 0
+        for (i, out) in outputs.enumerated() {
+            var r = Self.result(out, info: info, req: req)
+            if let rules = served.rules, let floor = rules.belowScore, let s = r.score, info.task != .regression, s < floor {
+                r = Self.rulesResult(rules, req.texts[i])
+                lowScore += 1
+            }
+            results.append(r)
+        }
+        if lowScore > 0 { metrics.fallback(model: served.name, reason: "low_score", texts: lowScore) }
+        return Answer(results: results)
+    }
+
+    func embed(_ served: ServedModel, _ texts: [String]) async throws -> [[Float]] {
+        guard let batcher = served.batcher else {
+            throw APIError(.serviceUnavailable, code: "model_unavailable", "model '\(served.name)' failed to load")
+        }
+        do {
+            return try await withTimeout(timeout) { try await batcher.embed(texts) }
+        } catch BatcherError.queueFull {
+            throw APIError.retryLater("overloaded", "model '\(served.name)' has a full queue; retry later", after: 1)
+        } catch BatcherError.stopped {
+            throw APIError.retryLater("reloading", "model '\(served.name)' is being reloaded; retry", after: 1)
+        } catch is TimeoutError {
+            throw APIError.limit(.gatewayTimeout, "request_timeout_ms", "inference took longer than \(timeout)")
+        } catch {
+            throw APIError(.internalServerError, code: "inference_error", "inference failed: \(error)")
+        }
+    }
+
+    private func rulesOrThrow(_ served: ServedModel, _ texts: [String], reason: String, _ otherwise: APIError) throws -> Answer {
+        guard let rules = served.rules else { throw otherwise }
+        metrics.fallback(model: served.name, reason: reason, texts: texts.count)
+        return Answer(results: texts.map { Self.rulesResult(rules, $0) })
+    }
+
+    static func rulesResult(_ rules: RuleSet, _ text: String) -> TextResult {
+        let (label, rule) = rules.answer(text)
+        return TextResult(label: label, score: nil, labels: label.map { [$0] }, scores: nil, logits: nil,
+                          answeredBy: "rules", rule: rule)
+    }
+
+    /// Shapes one model output by the request's `top_k`, `threshold` and `raw_scores`.
+    static func result(_ out: Classification, info: ModelInfo, req: ClassifyRequest) -> TextResult {
+        let labels = info.labels
+        let n = min(labels.count, out.scores.count)
+        let order = (0..<n).sorted { out.scores[$0] > out.scores[$1] }
+        var r = TextResult(answeredBy: "model")
+        if info.task == .regression {
+            r.score = out.scores.first.map(Double.init)
+        } else if let top = order.first {
+            r.label = labels[top]
+            r.score = Double(out.scores[top])
+            let cut = req.threshold ?? (info.task == .multiLabel ? 0.5 : nil)
+            if let cut {
+                r.labels = order.filter { Double(out.scores[$0]) >= cut }.map { labels[$0] }
+            } else {
+                r.labels = [labels[top]]
+            }
+        }
+        let kept = order.prefix(req.topK ?? n)
+        r.scores = Dictionary(uniqueKeysWithValues: kept.map { (labels[$0], Double(out.scores[$0])) })
+        if req.rawScores {
+            r.logits = Dictionary(uniqueKeysWithValues: (0..<min(n, out.logits.count)).map { (labels[$0], Double(out.logits[$0])) })
+        }
+        return r
+    }
+}
+
+struct TimeoutError: Error {}
+
+/// Runs `op`, giving up (and cancelling it) after `limit`.
+func withTimeout<T: Sendable>(_ limit: Duration, _ op: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await op() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            throw TimeoutError()
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next() else { throw TimeoutError() }
+        return first
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+
+/// Liveness, readiness, metrics, the OpenAPI document and the try-it page.
+struct HealthController: Sendable {
+    let registry: ModelRegistry
+    let metrics: ServerMetrics
+
+    struct Status: Encodable {
+        var status: String
+        var models: [String: String]?
+    }
+
+    /// Live: the process answers.
+    @Sendable func health(_ request: Request, context: SiftRequestContext) async throws -> Response {
+        JSONBody.response(.ok, Status(status: "ok"))
+    }
+
+    /// Ready: every configured model is loaded (503 lists the ones that are not).
+    @Sendable func ready(_ request: Request, context: SiftRequestContext) async throws -> Response {
+        let all = registry.all
+        let states = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0.isLoaded ? "loaded" : "failed") })
+        let ready = !all.isEmpty && all.allSatisfy(\.isLoaded)
+        return JSONBody.response(ready ? .ok : .serviceUnavailable, Status(status: ready ? "ready" : "not_ready", models: states))
+    }
+
+    @Sendable func metricsText(_ request: Request, context: SiftRequestContext) async throws -> Response {
+        text(metrics.exposition(), type: "text/plain; version=0.0.4; charset=utf-8")
+    }
+
+    @Sendable func openAPI(_ request: Request, context: SiftRequestContext) async throws -> Response {
+        text(OpenAPIDocument.json, type: "application/json; charset=utf-8")
+    }
+
+    @Sendable func index(_ request: Request, context: SiftRequestContext) async throws -> Response {
+        text(TryItPage.html, type: "text/html; charset=utf-8")
+    }
+
+    func text(_ s: String, type: String) -> Response {
+        var h = HTTPFields()
+        h[.contentType] = type
+        return Response(status: .ok, headers: h, body: .init(byteBuffer: ByteBuffer(string: s)))
+    }
+}

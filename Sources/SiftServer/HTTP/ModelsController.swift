@@ -1,0 +1,168 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// `/v1/models...`: listing, classification and embeddings. Reads bodies itself so that size,
+/// encoding and JSON problems each get their own clear error.
+struct ModelsController: Sendable {
+    let registry: ModelRegistry
+    let limits: ServerConfig.Limits
+    let inference: Inference
+    let audit: (any AuditSink)?
+
+    func addRoutes(to group: RouterGroup<SiftRequestContext>) {
+        group.get("models", use: list)
+        group.post("models/:name/classify", use: classify)
+        group.post("models/:name/embed", use: embed)
+    }
+
+    @Sendable func list(_ request: Request, context: SiftRequestContext) async throws -> Response {
+        let entries = registry.all.filter { context.principal.mayUse(model: $0.name) }.map { m -> ModelListing.Entry in
+            let info = m.info
+            var error: String? = nil
+            if case .failed(let why) = m.state { error = why }
+            return .init(name: m.name, version: m.version, state: m.isLoaded ? "loaded" : "failed",
+                         task: info?.task.rawValue, labels: info?.labels, maxLength: info?.maxLength,
+                         fallbackRules: m.rules?.rules.count ?? 0, error: error)
+        }
+        return JSONBody.response(.ok, ModelListing(models: entries))
+    }
+
+    @Sendable func classify(_ request: Request, context: SiftRequestContext) async throws -> Response {
+        let start = ContinuousClock.now
+        let served = try model(context)
+        let req: ClassifyRequest = try await decodeBody(request, context)
+        if served.info?.task == .embedding {
+            throw APIError(.unprocessableContent, code: "unsupported_task", "model '\(served.name)' has no classification head; use /embed")
+        }
+        try checkTexts(req.texts, truncate: req.truncate, served: served)
+        if let k = req.topK, k < 1 || (served.info.map { k > $0.labels.count } ?? false) {
+            throw APIError.invalid("field 'top_k' must be between 1 and the number of labels")
+        }
+        if let t = req.threshold, !(0...1).contains(t) {
+            throw APIError.invalid("field 'threshold' must be between 0 and 1")
+        }
+        let answer = try await inference.classify(served, req)
+        let body = ClassifyResponse(model: served.name, version: served.version, requestID: context.requestID, results: answer.results)
+        try await record(context, served, "classify", req.texts, start: start,
+                         answeredBy: answer.results.map(\.answeredBy),
+                         labels: answer.results.map(\.label), scores: answer.results.map(\.score))
+        return JSONBody.response(.ok, body)
+    }
+
+    @Sendable func embed(_ request: Request, context: SiftRequestContext) async throws -> Response {
+        let start = ContinuousClock.now
+        let served = try model(context)
+        let req: EmbedRequest = try await decodeBody(request, context)
+        try checkTexts(req.texts, truncate: req.truncate, served: served)
+        let vectors = try await inference.embed(served, req.texts)
+        try await record(context, served, "embed", req.texts, start: start,
+                         answeredBy: Array(repeating: "model", count: vectors.count), labels: [], scores: [])
+        return JSONBody.response(.ok, EmbedResponse(model: served.name, version: served.version, requestID: context.requestID,
+                                                    dimensions: vectors.first?.count ?? 0, embeddings: vectors))
+    }
+
+    // MARK: Steps shared by the routes
+
+    /// The named model, if the name is well-formed, known and the caller may use it.
+    func model(_ context: SiftRequestContext) throws -> ServedModel {
+        let name = context.parameters.get("name") ?? ""
+        if let problem = ModelName.problem(with: name) {
+            throw APIError(.badRequest, code: "invalid_model_name", problem)
+        }
+        guard let served = registry.model(named: name) else {
+            throw APIError(.notFound, code: "model_not_found", "no model named '\(name)'")
+        }
+        guard context.principal.mayUse(model: name) else {
+            throw APIError(.forbidden, code: "forbidden", "'\(context.principal.id)' may not use model '\(name)'")
+        }
+        return served
+    }
+
+    /// Reads and decodes the body: size limit (413), empty (400), UTF-8 (400), JSON syntax (400),
+    /// then field types and unknown fields (422).
+    func decodeBody<T: Decodable>(_ request: Request, _ context: SiftRequestContext) async throws -> T {
+        let limit = limits.maxBodyBytes
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
+            throw APIError.limit(.contentTooLarge, "max_body_bytes", "body is \(declared) bytes; the limit is \(limit)")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw APIError.limit(.contentTooLarge, "max_body_bytes", "body exceeds the limit of \(limit) bytes")
+        }
+        let bytes = buffer.readableBytesView
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            throw APIError(.badRequest, code: "empty_body", "request body is empty; expected a JSON object")
+        }
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            throw APIError(.badRequest, code: "invalid_utf8", "request body is not valid UTF-8")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch let DecodingError.dataCorrupted(ctx) where ctx.codingPath.isEmpty {
+            throw APIError(.badRequest, code: "invalid_json", "request body is not valid JSON")
+        } catch let DecodingError.typeMismatch(_, ctx) where ctx.codingPath.isEmpty {
+            throw APIError(.badRequest, code: "invalid_json", "request body must be a JSON object")
+        } catch let DecodingError.typeMismatch(_, ctx) {
+            throw APIError.invalid("field '\(ctx.codingPath.dotted)' has the wrong type: \(Self.expected(ctx))")
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw APIError.invalid("missing field '\(key.stringValue)'")
+        } catch let DecodingError.valueNotFound(_, ctx) {
+            throw APIError.invalid("field '\(ctx.codingPath.dotted)' must not be null")
+        } catch let DecodingError.dataCorrupted(ctx) {
+            throw APIError.invalid("field '\(ctx.codingPath.dotted)': \(ctx.debugDescription)")
+        }
+    }
+
+    static func expected(_ ctx: DecodingError.Context) -> String {
+        switch ctx.codingPath.first?.stringValue {
+        case "texts": "must be a string or an array of strings"
+        case "top_k": "must be an integer"
+        case "threshold": "must be a number"
+        case "raw_scores", "truncate": "must be true or false"
+        default: ctx.debugDescription
+        }
+    }
+
+    /// Texts per request (413), characters per text (422), and, when `truncate` is false,
+    /// the model's maximum length in tokens (422).
+    func checkTexts(_ texts: [String], truncate: Bool, served: ServedModel) throws {
+        if texts.isEmpty { throw APIError.invalid("field 'texts' must hold at least one text") }
+        if texts.count > limits.maxTextsPerRequest {
+            throw APIError.limit(.contentTooLarge, "max_texts_per_request",
+                                 "\(texts.count) texts sent; the limit is \(limits.maxTextsPerRequest) per request")
+        }
+        for (i, t) in texts.enumerated() where t.unicodeScalars.count > limits.maxCharsPerText {
+            throw APIError.limit(.unprocessableContent, "max_chars_per_text",
+                                 "texts[\(i)] has \(t.unicodeScalars.count) characters; the limit is \(limits.maxCharsPerText)")
+        }
+        if !truncate, let model = served.batcher?.model {
+            let max = model.info.maxLength
+            for (i, t) in texts.enumerated() {
+                let n = model.tokenCount(t)
+                if n > max {
+                    throw APIError.limit(.unprocessableContent, "max_length",
+                                         "texts[\(i)] is \(n) tokens; the model takes \(max) and truncate is false")
+                }
+            }
+        }
+    }
+
+    func record(_ context: SiftRequestContext, _ served: ServedModel, _ endpoint: String, _ texts: [String],
+                start: ContinuousClock.Instant, answeredBy: [String], labels: [String?], scores: [Double?]) async throws {
+        guard let audit else { return }
+        let entry = AuditEntry(time: Date(), requestID: context.requestID, keyID: context.principal.id, model: served.name,
+                               version: served.version, endpoint: endpoint, status: 200,
+                               latencyMs: (ContinuousClock.now - start).seconds * 1000,
+                               answeredBy: answeredBy, labels: labels, scores: scores, texts: texts)
+        do {
+            try await audit.record(entry)
+        } catch {
+            // An answer that cannot be put on the record is not given.
+            context.logger.error("audit write failed", metadata: ["error": .string("\(error)")])
+            throw APIError(.serviceUnavailable, code: "audit_unavailable", "the audit log could not record this request")
+        }
+    }
+}

@@ -1,2 +1,0 @@
-// Placeholder so the target builds; replaced by the first real file.
-enum SiftServerModule {}

@@ -1,0 +1,84 @@
+import Foundation
+import SiftEngine
+
+/// One model being trained: its gradient buffer (same layout as the parameters), AdamW with its
+/// moments, the loss, and which parts train. `accumulate` runs forward + loss + backward and adds
+/// into the gradients; `apply` clips, steps the optimizer and clears the gradients (llm.c's
+/// zero_grad). A training step with k accumulation micro-batches is k × accumulate, 1 × apply.
+public final class Optimization: @unchecked Sendable {
+    public let model: BertModel
+    public let grads: ParameterBuffer
+    public let optimizer: AdamW
+    public let loss: any TrainingLoss
+    public let trainable: TrainableParts
+    public let groups: [ParameterGroup]
+    public var maxGradNorm: Float?
+    let acts: Activations
+
+    public init(model: BertModel, loss: any TrainingLoss, trainable: TrainableParts = .all,
+                weightDecay: Float = 0.01, maxGradNorm: Float? = 1.0) {
+        self.model = model
+        self.loss = loss
+        self.trainable = trainable
+        self.maxGradNorm = maxGradNorm
+        grads = ParameterBuffer(layout: model.layout)
+        groups = model.layout.entries.map {
+            ParameterGroup(name: $0.name, offset: $0.offset, count: $0.count, trainable: trainable.trains($0.name))
+        }
+        optimizer = AdamW(count: model.layout.totalCount, groups: groups, weightDecay: weightDecay)
+        acts = model.makeActivations(recording: true)
+    }
+
+    /// Forward, loss and backward of one (micro-)batch; gradients scaled by `scale` are ADDED.
+    /// Returns the batch's mean loss and leaves its logits readable in `lastLogits`.
+    @discardableResult
+    public func accumulate(_ batch: PackedBatch, targets: LossTargets, scale: Double = 1) throws -> Double {
+        try model.forward(batch, acts: acts, outputs: .logits)
+        let B = batch.batchSize, L = model.layout.numLabels ?? 0
+        var dlogits = [Float](repeating: 0, count: B * L)
+        let value = loss.compute(logits: UnsafePointer(acts.logits), targets: targets, B: B, K: L,
+                                 dlogits: &dlogits, scale: scale)
+        guard value.isFinite else { throw TrainError.badInput("the loss became \(value) (learning rate too high?)") }
+        lastLogits = Array(UnsafeBufferPointer(start: acts.logits, count: B * L))
+        try dlogits.withUnsafeBufferPointer {
+            try model.backward(batch, acts: acts, dlogits: $0.baseAddress!, grads: grads, trainable: trainable)
+        }
+        return value
+    }
+
+    public private(set) var lastLogits: [Float] = []
+
+    /// Head-only step: logits = features[rows] · Wᵀ + b on cached pooled vectors [*, C] of a
+    /// frozen encoder; only `classifier.*` receives gradients.
+    @discardableResult
+    public func accumulateHead(features: UnsafePointer<Float>, rows: [Int], targets: LossTargets, scale: Double = 1) throws -> Double {
+        let C = model.config.hiddenSize, L = model.layout.numLabels ?? 0, B = rows.count
+        guard let w = model.parameters["classifier.weight"], let b = model.parameters["classifier.bias"],
+              let gw = grads["classifier.weight"], let gb = grads["classifier.bias"] else {
+            throw TrainError.badOption("head-only training needs a classifier head")
+        }
+        var x = [Float](repeating: 0, count: B * C)
+        for (i, r) in rows.enumerated() { for c in 0..<C { x[i * C + c] = features[r * C + c] } }
+        var logits = [Float](repeating: 0, count: B * L)
+        for i in 0..<B { for k in 0..<L { logits[i * L + k] = b[k] } }
+        BLAS.sgemm(transA: false, transB: true, m: B, n: L, k: C, a: x, lda: C, b: w.baseAddress!, ldb: C,
+                   beta: 1, c: &logits, ldc: L)
+        var dlogits = [Float](repeating: 0, count: B * L)
+        let value = loss.compute(logits: logits, targets: targets, B: B, K: L, dlogits: &dlogits, scale: scale)
+        guard value.isFinite else { throw TrainError.badInput("the loss became \(value) (learning rate too high?)") }
+        lastLogits = logits
+        Backward.linear(dinp: nil, dweight: gw.baseAddress!, dbias: gb.baseAddress!, dout: dlogits, inp: x,
+                        weight: w.baseAddress!, N: B, C: C, OC: L)
+        return value
+    }
+
+    /// Clips (if configured), takes one AdamW step at `lr` and zeroes the gradients.
+    /// Returns the gradient norm before clipping.
+    @discardableResult
+    public func apply(lr: Float) -> Float {
+        let norm = clipGradNorm(grads.base, groups: groups, maxNorm: maxGradNorm ?? .infinity)
+        optimizer.update(params: model.parameters.base, grads: grads.base, lr: lr)
+        grads.zero()
+        return norm
+    }
+}

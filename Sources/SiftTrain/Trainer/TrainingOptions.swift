@@ -1,0 +1,64 @@
+import Foundation
+
+/// Which parameters fine-tuning updates.
+public enum TrainingMode: Sendable, Equatable {
+    /// Every parameter.
+    case full
+    /// Embeddings and the first K encoder layers frozen.
+    case freeze(layers: Int)
+    /// Encoder and pooler frozen: each text's pooled embedding is computed once, then only the
+    /// classifier trains on those cached vectors (the fast path for small data).
+    case headOnly
+}
+
+/// The metric that picks the best epoch and drives early stopping.
+public enum SelectionMetric: String, Sendable, CaseIterable {
+    case accuracy
+    case macroF1 = "macro-f1"
+    case microF1 = "micro-f1"
+    case loss
+    public var higherIsBetter: Bool { self != .loss }
+}
+
+/// Loss for single-label heads (multi-label always uses BCE, regression MSE).
+public enum SingleLabelLoss: String, Sendable, CaseIterable { case crossEntropy = "cross-entropy", focal }
+
+/// Every knob of a training run, with the defaults of `sift train` (transformers' Trainer
+/// defaults where they exist: AdamW, linear decay, max_grad_norm 1.0).
+public struct TrainingOptions: Sendable {
+    public var epochs = 3
+    public var learningRate = 5e-5
+    public var batchSize = 32
+    public var maxLength = 128
+    public var warmupRatio = 0.06
+    public var weightDecay = 0.01
+    public var seed: UInt64 = 42
+    public var schedule: LRSchedule.Kind = .linear
+    public var maxGradNorm: Double? = 1.0
+    public var gradientAccumulation = 1
+    public var mode: TrainingMode = .full
+    public var metric: SelectionMetric = .accuracy
+    /// Stop after this many evaluations without improvement (nil: never stop early).
+    public var patience: Int? = nil
+    public var loss: SingleLabelLoss = .crossEntropy
+    public var labelSmoothing = 0.0
+    public var focalGamma = 2.0
+    /// Per-class weights by label name (single-label cross-entropy / focal α).
+    public var classWeights: [String: Double]? = nil
+    /// Show a progress bar on stderr (only drawn when stderr is a terminal).
+    public var progress = true
+    public init() {}
+
+    func validate() throws {
+        func bad(_ s: String) throws { throw TrainError.badOption(s) }
+        if epochs < 1 { try bad("--epochs must be at least 1") }
+        if !(learningRate > 0 && learningRate.isFinite) { try bad("--learning-rate must be a positive number") }
+        if batchSize < 1 { try bad("--batch-size must be at least 1") }
+        if maxLength < 2 { try bad("--max-length must be at least 2 (room for [CLS] and [SEP])") }
+        if !(0...1).contains(warmupRatio) { try bad("--warmup must be between 0 and 1") }
+        if weightDecay < 0 { try bad("--weight-decay must not be negative") }
+        if gradientAccumulation < 1 { try bad("--gradient-accumulation must be at least 1") }
+        if !(0..<1).contains(labelSmoothing) { try bad("--label-smoothing must be in [0, 1)") }
+        if let p = patience, p < 1 { try bad("--patience must be at least 1") }
+    }
+}

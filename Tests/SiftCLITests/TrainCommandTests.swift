@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+@testable import SiftCLI
+import SiftEngine
+import SiftTestSupport
+
+@Test func trainCommandParsesDefaults() throws {
+    let cmd = try #require(try SiftCommand.parseAsRoot(["train", "--train", "t.csv", "--base", "b", "--out", "o"]) as? TrainCommand)
+    let o = cmd.options()
+    #expect(o.epochs == 3 && o.learningRate == 5e-5 && o.batchSize == 32 && o.maxLength == 128)
+    #expect(o.warmupRatio == 0.06 && o.weightDecay == 0.01 && o.seed == 42 && o.mode == .full)
+    let f = try #require(try SiftCommand.parseAsRoot(["train", "--train", "t", "--base", "b", "--out", "o",
+                                                      "--mode", "freeze", "--freeze-layers", "2"]) as? TrainCommand)
+    #expect(f.options().mode == .freeze(layers: 2))
+    #expect(throws: (any Error).self) { try SiftCommand.parseAsRoot(["train", "--train", "t", "--base", "b", "--out", "o", "--mode", "sideways"]) }
+}
+
+@Test func trainCommandWritesAModelThatPredictLoads() async throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sift-train-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var rows = "text,label\n"
+    for i in 0..<24 { rows += (i % 2 == 0 ? "the city and the state,place\n" : "he said that we know,talk\n") }
+    let train = dir.appendingPathComponent("train.csv"), out = dir.appendingPathComponent("model")
+    try Data(rows.utf8).write(to: train)
+    let cmd = try #require(try SiftCommand.parseAsRoot([
+        "train", "--train", train.path, "--base", TestPaths.fixture("train/tiny-base").path, "--out", out.path,
+        "--epochs", "2", "--batch-size", "4", "--learning-rate", "1e-3", "--max-length", "16", "--eval-split", "0.25", "--quiet",
+    ]) as? TrainCommand)
+    try await cmd.run()
+    let classifier = try SequenceClassifier(directory: out)
+    #expect(classifier.labels == ["place", "talk"])
+    #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint/state.json").path))
+}

@@ -1,3 +1,0 @@
-import Testing
-@testable import SiftServer
-@Test func SiftServerBuilds() { #expect(Bool(true)) }

@@ -1,3 +1,0 @@
-import Testing
-@testable import SiftTrain
-@Test func SiftTrainBuilds() { #expect(Bool(true)) }
