@@ -18,7 +18,10 @@ struct TinyExpected: Decodable {
 
     static func load(_ variant: String) throws -> TinyExpected {
         let url = TestPaths.fixture("tiny-bert/\(variant)/expected.json")
-        return try JSONDecoder().decode(TinyExpected.self, from: Data(contentsOf: url))
+        let fx = try JSONDecoder().decode(TinyExpected.self, from: Data(contentsOf: url))
+        print("tiny-bert/\(variant): reference from \(fx.versions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))"
+              + " (regenerate: .venv/bin/python scripts/fixtures/make_engine_fixtures.py)")
+        return fx
     }
 }
 
@@ -107,4 +110,24 @@ struct TinyExpected: Decodable {
             }
         }
     }
+}
+
+@Test func splitBatchesGiveTheSameEmbeddings() throws {
+    let exp = try TinyExpected.load("base")
+    let model = try BertModel.load(directory: TestPaths.fixture("tiny-bert/base"))
+    let embedder = SentenceEmbedder(model: model)
+    let batch = try PackedBatch(sequences: exp.input_ids)
+    let parts = batch.split(maxTokens: 20)
+    #expect(parts.count > 1)
+    #expect(parts.map(\.batchSize).reduce(0, +) == batch.batchSize)
+    #expect(parts.flatMap(\.ids) == batch.ids)
+    let whole = try embedder.embed(exp.input_ids)
+    var pieces: [[Float]] = []
+    let acts = model.makeActivations()
+    for p in parts {
+        try embedder.embed(p, acts: acts)
+        pieces += (0..<p.batchSize).map { Array(UnsafeBufferPointer(start: acts.sentence + $0 * 32, count: 32)) }
+    }
+    #expect(pieces.count == whole.count)
+    for (a, b) in zip(pieces, whole) { #expect(allClose(a, b, atol: 1e-6, rtol: 0).ok) }
 }

@@ -42,13 +42,15 @@ struct EmbedCommand: AsyncParsableCommand {
         let acts = embedder.model.makeActivations()
         let C = embedder.dimension
         try TextSourceOptions.forEachBatch(reader, batchSize: batchSize) { texts in
-            let batch = try input.pack(texts)
+            // Bounded tokens per forward keep the workspace (and peak RSS) flat for long texts.
+            for batch in try input.pack(texts).split(maxTokens: TextSourceOptions.maxTokensPerForward) {
             try embedder.embed(batch, acts: acts)
             for b in 0..<batch.batchSize {
                 out.raw(#"{"embedding":"#)
                 out.floats(UnsafeBufferPointer(start: acts.sentence + b * C, count: C))
                 out.raw("}")
                 try out.endLine()
+            }
             }
         }
     }

@@ -53,9 +53,11 @@ struct PredictCommand: AsyncParsableCommand {
         let names = classifier.labels
         let problem = classifier.problemType
         try TextSourceOptions.forEachBatch(reader, batchSize: batchSize) { texts in
-            for p in try classifier.predict(texts: texts, input: input, acts: acts) {
-                write(p, names: names, problem: problem, options: options, out: out)
-                try out.endLine()
+            for batch in try input.pack(texts).split(maxTokens: TextSourceOptions.maxTokensPerForward) {
+                for p in try classifier.predict(batch, acts: acts) {
+                    write(p, names: names, problem: problem, options: options, out: out)
+                    try out.endLine()
+                }
             }
         }
     }

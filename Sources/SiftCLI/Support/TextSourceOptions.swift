@@ -27,6 +27,9 @@ struct TextSourceOptions: ParsableArguments {
     @Flag(help: "Replace invalid UTF-8 with U+FFFD instead of stopping at the first bad line.")
     var lossy = false
 
+    /// Tokens per forward pass: bounds the activation workspace to about 90 MB for MiniLM.
+    static let maxTokensPerForward = 4096
+
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if let m = maxLength, m < 2 { throw ValidationError("--max-length must be at least 2") }

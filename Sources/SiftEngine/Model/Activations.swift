@@ -49,13 +49,13 @@ public final class Activations: @unchecked Sendable {
         buffer("hidden", (recording ? layers + 1 : 2) * n * c)
         buffer("qkv", L * n * 3 * c)
         buffer("ctx", L * n * c)
-        buffer("attnProj", L * n * c)
+        // Inference aliases attnProj→res1, fcAct→fcPre, ffnOut→res2 (the ops tolerate it), which
+        // cuts the workspace by a third; training keeps each tensor for the backward.
+        if recording { buffer("attnProj", L * n * c); buffer("fcAct", L * n * i); buffer("ffnOut", L * n * c) }
         buffer("res1", L * n * c)
         buffer("ln1Mean", L * n); buffer("ln1Rstd", L * n)
         buffer("h1", L * n * c)
         buffer("fcPre", L * n * i)
-        buffer("fcAct", L * n * i)
-        buffer("ffnOut", L * n * c)
         buffer("res2", L * n * c)
         buffer("ln2Mean", L * n); buffer("ln2Rstd", L * n)
         if recording {
@@ -91,7 +91,7 @@ public final class Activations: @unchecked Sendable {
     /// [N,C] attention context (heads side by side), input of attention.output.dense.
     public func ctx(_ l: Int) -> UnsafeMutablePointer<Float> { ptr("ctx") + slot(l) * n * c }
     /// [N,C] attention.output.dense output.
-    public func attnProj(_ l: Int) -> UnsafeMutablePointer<Float> { ptr("attnProj") + slot(l) * n * c }
+    public func attnProj(_ l: Int) -> UnsafeMutablePointer<Float> { recording ? ptr("attnProj") + l * n * c : res1(l) }
     /// [N,C] hidden(l) + attnProj: input of attention.output.LayerNorm.
     public func res1(_ l: Int) -> UnsafeMutablePointer<Float> { ptr("res1") + slot(l) * n * c }
     /// [N] attention.output.LayerNorm statistics.
@@ -102,9 +102,9 @@ public final class Activations: @unchecked Sendable {
     /// [N,I] intermediate.dense output before the activation.
     public func fcPre(_ l: Int) -> UnsafeMutablePointer<Float> { ptr("fcPre") + slot(l) * n * i }
     /// [N,I] after hidden_act: input of output.dense.
-    public func fcAct(_ l: Int) -> UnsafeMutablePointer<Float> { ptr("fcAct") + slot(l) * n * i }
+    public func fcAct(_ l: Int) -> UnsafeMutablePointer<Float> { recording ? ptr("fcAct") + l * n * i : fcPre(l) }
     /// [N,C] output.dense output.
-    public func ffnOut(_ l: Int) -> UnsafeMutablePointer<Float> { ptr("ffnOut") + slot(l) * n * c }
+    public func ffnOut(_ l: Int) -> UnsafeMutablePointer<Float> { recording ? ptr("ffnOut") + l * n * c : res2(l) }
     /// [N,C] h1 + ffnOut: input of output.LayerNorm.
     public func res2(_ l: Int) -> UnsafeMutablePointer<Float> { ptr("res2") + slot(l) * n * c }
     /// [N] output.LayerNorm statistics.

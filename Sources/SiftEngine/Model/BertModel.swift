@@ -68,6 +68,7 @@ public final class BertModel: @unchecked Sendable {
                 throw EngineError.badSafetensors(file: file.path, tensor: info.name, reason: "expected a float tensor, found I64")
             }
             try file.copyFloats(info, into: model.parameters.base + entry.offset)
+            file.releasePages(info)
         }
         return model
     }

@@ -60,3 +60,26 @@ public struct PackedBatch: Sendable, Equatable {
         }
     }
 }
+
+extension PackedBatch {
+    /// Consecutive sub-batches of whole sequences with at most `maxTokens` tokens each (a longer
+    /// single sequence forms its own sub-batch). Dense layers cost the same per token either way,
+    /// so callers use this to bound the activation workspace (memory) for long inputs.
+    public func split(maxTokens: Int) -> [PackedBatch] {
+        guard tokenCount > maxTokens, batchSize > 1 else { return [self] }
+        var out: [PackedBatch] = []
+        var first = 0
+        while first < batchSize {
+            var last = first + 1
+            while last < batchSize && offsets[last + 1] - offsets[first] <= maxTokens { last += 1 }
+            let lo = offsets[first], hi = offsets[last]
+            var sub = self
+            sub.ids = Array(ids[lo..<hi]); sub.typeIds = Array(typeIds[lo..<hi]); sub.positions = Array(positions[lo..<hi])
+            sub.offsets = offsets[first...last].map { $0 - lo }
+            sub.keyMask = keyMask.map { Array($0[lo..<hi]) }
+            out.append(sub)
+            first = last
+        }
+        return out
+    }
+}

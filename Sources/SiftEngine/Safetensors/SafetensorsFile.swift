@@ -156,6 +156,17 @@ public final class SafetensorsFile: @unchecked Sendable {
         }
     }
 
+    /// Tells the kernel a tensor's pages are no longer needed (after copying them into a parameter
+    /// buffer), so loading a model does not hold the file and the buffer resident at once.
+    public func releasePages(_ info: TensorInfo) {
+        guard let base else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = dataStart + info.begin, end = dataStart + info.end
+        // Whole pages strictly inside the span; neighbours' pages stay untouched.
+        let first = (start + page - 1) / page * page, last = end / page * page
+        if last > first { madvise(UnsafeMutableRawPointer(mutating: base + first), last - first, Int32(MADV_DONTNEED)) }
+    }
+
     /// Reads a float tensor as an array.
     public func floats(_ name: String) throws -> [Float] {
         guard let info = tensors[name] else { throw EngineError.missingTensor(file: path, tensor: name) }
