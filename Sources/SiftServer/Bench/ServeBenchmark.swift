@@ -1,4 +1,5 @@
 import Foundation
+import SiftData
 import Logging
 
 /// `sift bench serve`: throughput and latency of the real server (in this process, on
@@ -27,7 +28,7 @@ public enum ServeBenchmark {
             }
         }
         // Interleave labels deterministically so every client sees a mix of lengths.
-        var rng = SplitMix(seed: 42)
+        var rng = SeededGenerator(seed: 42)  // the same text order in every run
         out.shuffle(using: &rng)
         return Array(out.prefix(limit))
     }
@@ -85,15 +86,3 @@ public enum ServeBenchmark {
     }
 }
 
-/// Small deterministic RNG so the benchmark's text order is the same in every run.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -98,7 +98,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
     /// "real": BBC paragraphs and Chinese reviews, interleaved 3:1, drawn with a fixed seed.
     /// "fixed128": BBC articles long enough to fill `maxLength` tokens (truncated there).
     static func workloads(data: URL, count: Int, tokenizer: Tokenizer, maxLength: Int) throws -> [(String, [String])] {
-        var rng = BenchRandom(seed: 42)
+        var rng = SeededGenerator(seed: 42)  // the same texts in every run
         let bbc = try BBCFiles.list(data.appendingPathComponent("bbc"))
         var paragraphs: [String] = [], articles: [String] = []
         for url in bbc {
@@ -144,15 +144,3 @@ enum BBCFiles {
     }
 }
 
-/// SplitMix64: a fixed-seed generator so every run benchmarks the same texts.
-struct BenchRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -88,21 +88,10 @@ func runProcess(_ path: String, _ args: [String], env: [String: String] = [:]) t
     return String(decoding: data, as: UTF8.self)
 }
 
-/// The benchmark corpus: every BBC document (Latin-1) and every Chinese review.
+/// The benchmark corpus: every BBC document and every Chinese review.
 enum BenchCorpus {
     static func load(dataDir: URL) throws -> [String] {
-        var texts: [String] = []
-        let fm = FileManager.default
-        let bbc = dataDir.appendingPathComponent("bbc")
-        guard let labels = try? fm.contentsOfDirectory(atPath: bbc.path) else {
-            throw ValidationErrorMessage("\(bbc.path) is missing: run scripts/setup.sh")
-        }
-        for label in labels.sorted() {
-            for f in try fm.contentsOfDirectory(atPath: bbc.appendingPathComponent(label).path).sorted() {
-                let d = try Data(contentsOf: bbc.appendingPathComponent(label).appendingPathComponent(f))
-                texts.append(String(decoding: d.map { UInt16($0) }, as: UTF16.self))  // Latin-1
-            }
-        }
+        var texts = try BBCCorpus.load(directory: dataDir.appendingPathComponent("bbc")).examples.map(\.text)
         for name in ["pos.txt", "neg.txt"] {
             let d = try Data(contentsOf: dataDir.appendingPathComponent("chinese-reviews").appendingPathComponent(name))
             texts += String(decoding: d, as: UTF8.self).split(separator: "\n").map(String.init)
