@@ -3,6 +3,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+# The report test renders HTML in a real headless browser.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "test: installing chromium (for the report screenshot test)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
 swift build --build-tests
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -6,6 +6,7 @@ public struct SiftCommand: AsyncParsableCommand {
         commandName: "sift",
         abstract: "Tokenize, embed, classify, fine-tune and serve BERT-family text classifiers.",
         subcommands: [
+            DemoCommand.self,
             TokenizeCommand.self,
             EmbedCommand.self,
             PredictCommand.self,

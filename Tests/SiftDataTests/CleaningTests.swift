@@ -12,6 +12,12 @@ import Testing
     @Test func whitespaceNormalization() {
         #expect(TextNormalization.collapseWhitespace("  a\t\tb \n\u{00A0}c\u{3000}d\u{200B} ") == "a b c d")
         #expect(TextNormalization.collapseWhitespace(" \n\t ") == "")
+        #expect(TextNormalization.collapseWhitespace("a\tb") == "a b")
+        #expect(TextNormalization.collapseWhitespace("a b") == "a b")
+        #expect(TextNormalization.collapseWhitespace("中文\u{2003}\u{2003}text\u{FEFF}") == "中文 text")
+        #expect(TextNormalization.isBlank(" \u{3000}\u{00A0}\n") && !TextNormalization.isBlank(" x "))
+        #expect(TextNormalization.duplicateHash("a  b ") == TextNormalization.fnv1a("a b"))
+        #expect(TextNormalization.codePointCount("中文ab") == 4)
     }
 
     @Test func nearDuplicatesFoundAndDistinctTextsKept() {

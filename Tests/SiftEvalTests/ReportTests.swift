@@ -35,7 +35,7 @@ import Testing
 
     @Test func singleLabelReportIsSelfContainedAndEscaped() throws {
         let set = Self.singleLabelSet()
-        let log = TrainingLog(series: ["loss": [(1, 1.2), (2, 0.8), (3, 0.5)], "eval_accuracy": [(2, 0.7), (3, 0.8)]])
+        let log = TrainingCurves(series: ["loss": [(1, 1.2), (2, 0.8), (3, 0.5)], "eval_accuracy": [(2, 0.7), (3, 0.8)]])
         let html = HTMLReport(title: "BBC eval", predictions: set, trainingLog: log, facts: [("model", "m")]).render()
         // No scripts and no external resources.
         #expect(!html.contains("<script"))
@@ -87,11 +87,20 @@ import Testing
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let url = dir.appendingPathComponent("log.jsonl")
         try "{\"step\": 10, \"loss\": 1.5, \"lr\": 5e-5, \"epoch\": 0.1}\n{\"step\": 20, \"loss\": 1.0, \"eval_f1\": 0.7, \"note\": \"x\"}\n".write(to: url, atomically: true, encoding: .utf8)
-        let log = try TrainingLog.read(url: url)
+        let log = try TrainingCurves.read(url: url)
         #expect(log.series.keys.sorted() == ["eval_f1", "loss", "lr"])
         #expect(log.series["loss"]!.map(\.x) == [10, 20])
+        // The trainer's own lines: step entries and eval entries naming their metric.
+        try ("{\"type\": \"step\", \"epoch\": 1, \"step\": 5, \"loss\": 1.2, \"lr\": 5e-5, \"grad_norm\": 3.5}\n"
+             + "{\"type\": \"eval\", \"epoch\": 1, \"step\": 10, \"train_loss\": 1.0, \"eval_loss\": 0.9, \"metric\": \"macro_f1\", \"value\": 0.8}\n")
+            .write(to: url, atomically: true, encoding: .utf8)
+        let trainer = try TrainingCurves.read(url: url)
+        #expect(trainer.series.keys.sorted() == ["eval_loss", "eval_macro_f1", "grad_norm", "loss", "lr", "train_loss"])
+        #expect(trainer.series["eval_macro_f1"]!.map(\.y) == [0.8])
+        let html = HTMLReport(title: "t", predictions: Self.singleLabelSet(), trainingLog: trainer).render()
+        #expect(html.contains("Gradient norm") && html.contains("eval_macro_f1"))
         try "{\"step\": 1}\nnot json\n".write(to: url, atomically: true, encoding: .utf8)
-        #expect(throws: (any Error).self) { _ = try TrainingLog.read(url: url) }
+        #expect(throws: (any Error).self) { _ = try TrainingCurves.read(url: url) }
     }
 
     /// Renders the report in a real headless browser and checks the screenshot is not blank.

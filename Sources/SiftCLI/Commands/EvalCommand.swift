@@ -62,9 +62,9 @@ struct EvalCommand: AsyncParsableCommand {
         if let json { try EvalOutput.writeJSON(set, to: URL(fileURLWithPath: json)) }
         if let predictions { try set.writeJSONL(to: URL(fileURLWithPath: predictions)) }
         if let report {
-            var log: TrainingLog?
+            var log: TrainingCurves?
             let logURL = trainingLog.map { URL(fileURLWithPath: $0) } ?? modelDir.map { URL(fileURLWithPath: $0).appendingPathComponent("training_log.jsonl") }
-            if let logURL, FileManager.default.fileExists(atPath: logURL.path) { log = try TrainingLog.read(url: logURL) }
+            if let logURL, FileManager.default.fileExists(atPath: logURL.path) { log = try TrainingCurves.read(url: logURL) }
             let page = try HTMLReport(title: "Evaluation: \(URL(fileURLWithPath: modelDir ?? fromPredictions ?? "model").lastPathComponent)",
                                       predictions: set, trainingLog: log, facts: facts).write(to: URL(fileURLWithPath: report))
             var e = StandardError(); print("report: \(page.path)", to: &e)

@@ -1,5 +1,6 @@
 /// `sift data inspect` as a library: one streaming pass that counts what a user needs to
 /// know before training: size, empties, duplicates, label balance and text lengths.
+/// Lengths in characters are Unicode code points (Python's `len`), not grapheme clusters.
 public struct DatasetInspection: Sendable, Codable, Equatable {
     public struct LengthStats: Sendable, Codable, Equatable {
         public var min: Int, median: Int, mean: Double, p95: Int, max: Int
@@ -53,10 +54,9 @@ public enum DatasetInspector {
         var labelCounts: [String: Int] = [:]
         try reader.forEach { rec in
             r.rows += 1
-            let key = TextNormalization.duplicateKey(rec.text)
-            if key.isEmpty { r.emptyTexts += 1 }
-            charLengths.append(rec.text.count)
-            let h = TextNormalization.fnv1a(key)
+            if TextNormalization.isBlank(rec.text) { r.emptyTexts += 1 }
+            charLengths.append(TextNormalization.codePointCount(rec.text))
+            let h = TextNormalization.duplicateHash(rec.text)
             if let prev = seen[h] {
                 r.duplicateRows += 1
                 if prev != rec.label { r.conflictingDuplicates += 1 }

@@ -47,10 +47,9 @@ final class LineDecoder {
 
     /// Decodes `bytes`; `location` is used for the error when the bytes are invalid.
     func decode(_ bytes: UnsafeBufferPointer<UInt8>, location: () -> SourceLocation) throws -> String {
-        // ASCII is the same in all four encodings; most lines of most files take this path.
-        if Self.isASCII(bytes) { return String(decoding: bytes, as: UTF8.self) }
         switch encoding {
         case .utf8, .utf8BOM:
+            // One pass: the standard library's validation has its own ASCII fast path.
             if let s = String(validating: bytes, as: UTF8.self) { return s }
             if lossy { return String(decoding: bytes, as: UTF8.self) }
             var loc = location()
@@ -59,11 +58,14 @@ final class LineDecoder {
             if loc.column == nil { loc.column = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<bad]), as: UTF8.self).count + 1 }
             throw DataError.invalidEncoding(loc, encoding: "UTF-8", suggestion: Self.suggestion(for: bytes))
         case .latin1:
+            // ASCII is the same in Latin-1 and UTF-8.
+            if Self.isASCII(bytes) { return String(decoding: bytes, as: UTF8.self) }
             var scalars = String.UnicodeScalarView()
             scalars.reserveCapacity(bytes.count)
             for b in bytes { scalars.append(Unicode.Scalar(b)) }
             return String(scalars)
         case .gb18030:
+            if Self.isASCII(bytes) { return String(decoding: bytes, as: UTF8.self) }
             return try decodeGB18030(bytes, location: location)
         }
     }

@@ -7,12 +7,12 @@ import Foundation
 public struct HTMLReport {
     public var title: String
     public var predictions: PredictionSet
-    public var trainingLog: TrainingLog?
+    public var trainingLog: TrainingCurves?
     /// Free-form facts shown at the top (model folder, data file, date...).
     public var facts: [(String, String)]
     public var mistakes: Int
 
-    public init(title: String, predictions: PredictionSet, trainingLog: TrainingLog? = nil, facts: [(String, String)] = [], mistakes: Int = 20) {
+    public init(title: String, predictions: PredictionSet, trainingLog: TrainingCurves? = nil, facts: [(String, String)] = [], mistakes: Int = 20) {
         self.title = title; self.predictions = predictions; self.trainingLog = trainingLog; self.facts = facts; self.mistakes = mistakes
     }
 
@@ -171,12 +171,13 @@ public struct HTMLReport {
 
     // MARK: Training
 
-    private func trainingSection(_ log: TrainingLog) -> String {
+    private func trainingSection(_ log: TrainingCurves) -> String {
         var h = "<h2>Training</h2><div class=\"figs\">"
         let keys = log.series.keys.sorted()
         let losses = keys.filter { $0.lowercased().contains("loss") }
         let lr = keys.filter { ["lr", "learning_rate"].contains($0.lowercased()) }
-        let others = keys.filter { !losses.contains($0) && !lr.contains($0) }
+        let norms = keys.filter { $0.lowercased().contains("norm") }
+        let others = keys.filter { !losses.contains($0) && !lr.contains($0) && !norms.contains($0) }
         func chart(_ ks: [String], _ title: String, _ y: String) -> String {
             SVG.lineChart(series: ks.enumerated().map { i, k in
                 SVG.Series(name: k, x: log.series[k]!.map(\.x), y: log.series[k]!.map(\.y), color: SVG.color(i))
@@ -185,6 +186,7 @@ public struct HTMLReport {
         if !losses.isEmpty { h += chart(losses, "Loss", "loss") }
         if !others.isEmpty { h += chart(Array(others.prefix(8)), "Metrics", "value") }
         if !lr.isEmpty { h += chart(lr, "Learning rate", "learning rate") }
+        if !norms.isEmpty { h += chart(norms, "Gradient norm", "norm") }
         return h + "</div>"
     }
 }

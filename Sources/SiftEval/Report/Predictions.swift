@@ -132,17 +132,17 @@ extension PredictionSet {
 
 /// A trainer's JSONL log: one object per logging step with numeric values (loss, learning
 /// rate, validation metrics...). The x axis is "step" (or "global_step", else the line number).
-public struct TrainingLog: Sendable, Equatable {
+public struct TrainingCurves: Sendable, Equatable {
     public var series: [String: [(x: Double, y: Double)]]
 
-    public static func == (a: TrainingLog, b: TrainingLog) -> Bool {
+    public static func == (a: TrainingCurves, b: TrainingCurves) -> Bool {
         a.series.keys.sorted() == b.series.keys.sorted() && a.series.allSatisfy { k, v in
             let w = b.series[k]!
             return v.count == w.count && zip(v, w).allSatisfy { $0.x == $1.x && $0.y == $1.y }
         }
     }
 
-    public static func read(url: URL) throws -> TrainingLog {
+    public static func read(url: URL) throws -> TrainingCurves {
         let reader = try RecordReader(url: url, options: ReadOptions(format: .text))
         var series: [String: [(x: Double, y: Double)]] = [:]
         var n = 0
@@ -153,12 +153,17 @@ public struct TrainingLog: Sendable, Equatable {
             }
             n += 1
             let x = (obj["step"] as? NSNumber ?? obj["global_step"] as? NSNumber)?.doubleValue ?? Double(n)
-            for (k, v) in obj where !["step", "global_step", "epoch", "time", "timestamp"].contains(k) {
+            // Sift's trainer writes {"type": "eval", "metric": "macro_f1", "value": 0.9}: name
+            // the value by its metric.
+            if let metric = obj["metric"] as? String, let v = obj["value"] as? NSNumber, v.doubleValue.isFinite {
+                series["eval_\(metric)", default: []].append((x, v.doubleValue))
+            }
+            for (k, v) in obj where !["step", "global_step", "epoch", "time", "timestamp", "value", "patience"].contains(k) {
                 // Booleans arrive as char-typed NSNumbers (and `is Bool` is true for 1.0 on Linux).
                 guard let num = v as? NSNumber, String(cString: num.objCType) != "c", num.doubleValue.isFinite else { continue }
                 series[k, default: []].append((x, num.doubleValue))
             }
         }
-        return TrainingLog(series: series)
+        return TrainingCurves(series: series)
     }
 }
