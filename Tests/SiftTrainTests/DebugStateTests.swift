@@ -52,7 +52,9 @@ import SiftTestSupport
         try opt.accumulate(s.batch, targets: .classes(s.targets))
         let once = Array(opt.grads.storage)
         try opt.accumulate(s.batch, targets: .classes(s.targets))
-        expectClose(Array(opt.grads.storage), once.map { 2 * $0 }, atol: 1e-9, rtol: 1e-6, "twice")
+        // fp32: the second pass adds into a non-zero buffer (gemm with beta 1 rounds differently
+        // from beta 0), so equality holds to rounding; overwriting instead of adding would miss by |g|.
+        expectClose(Array(opt.grads.storage), once.map { 2 * $0 }, atol: 1e-7, rtol: 1e-5, "twice")
     }
 
     @Test func tenAdamWStepsMatchPyTorchLosses() throws {
