@@ -17,7 +17,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "BBC news folder (<label>/*.txt).") var data = ".data/bbc"
     @Option(help: "Output folder (model, training log, report).") var out = "out/demo"
     @Option(help: "full or head-only (frozen encoder, much faster).") var mode: TrainingMode = .full
-    @Option(help: "Epochs.") var epochs = 3
+    @Option(help: "Epochs (default: 3 for full fine-tuning, 40 for head-only).") var epochs: Int?
+    @Option(help: "Peak learning rate (default: 5e-5 for full fine-tuning, 1e-2 for a head on a frozen encoder).")
+    var learningRate: Double?
     @Option(help: "Maximum tokens per document.") var maxLength = 128
     @Option(help: "Share of documents held out for evaluation.") var testShare = 0.2
     @Option(help: "Random seed.") var seed: UInt64 = 42
@@ -40,7 +42,11 @@ struct DemoCommand: AsyncParsableCommand {
 
         // 2. Fine-tune (the best epoch on the held-out set is kept in OUT/model).
         var options = TrainingOptions()
-        options.epochs = epochs; options.maxLength = maxLength; options.seed = seed; options.mode = mode
+        // A fresh head on frozen features needs a far larger step and more (cheap) epochs.
+        let headOnly = mode == .headOnly
+        let epochs = self.epochs ?? (headOnly ? 40 : 3)
+        options.epochs = epochs; options.learningRate = learningRate ?? (headOnly ? 1e-2 : 5e-5)
+        options.maxLength = maxLength; options.seed = seed; options.mode = mode
         options.progress = !quiet
         let modelDir = outURL.appendingPathComponent("model")
         let trainer = try Trainer(base: URL(fileURLWithPath: base), train: train, eval: test, options: options, out: modelDir)
@@ -86,7 +92,8 @@ struct DemoCommand: AsyncParsableCommand {
         print("\nnew texts:")
         for (h, p) in zip(headlines, try classifier.predict(texts: headlines, input: input, acts: acts)) {
             let best = p.scores.indices.max { p.scores[$0] < p.scores[$1] }!
-            print(String(format: "  %-14@ %.3f  %@", classifier.labels[best] as NSString, p.scores[best], h as NSString))
+            print("  " + classifier.labels[best].padding(toLength: 14, withPad: " ", startingAt: 0)
+                  + String(format: "%.3f  ", p.scores[best]) + h)
         }
         print("\nmodel: \(modelDir.path) (a Hugging Face folder: sift predict, sift serve or transformers load it)")
         print("report: \(report.path)", to: &err)
