@@ -79,7 +79,7 @@ struct DemoCommand: AsyncParsableCommand {
         let log = try? TrainingCurves.read(url: modelDir.appendingPathComponent("training_log.jsonl"))
         let report = try HTMLReport(title: "Sift demo: all-MiniLM-L6-v2 fine-tuned on BBC news", predictions: set,
                                     trainingLog: log, facts: [("base", base), ("data", data), ("mode", "\(mode)")])
-            .write(to: outURL.appendingPathComponent("report.html"))
+            .write(to: outURL.appendingPathComponent("report"))
 
         // 4. New texts.
         let headlines = [
