@@ -58,6 +58,9 @@ struct TokenizeCommand: AsyncParsableCommand {
         let tokenizer = try Tokenizer(directory: URL(fileURLWithPath: modelDir))
         let options = EncodeOptions(addSpecialTokens: !noSpecialTokens, maxLength: maxLength,
                                     truncation: TruncationStrategy(rawValue: truncation) ?? .longestFirst, stride: stride)
+        // Refuse what Hugging Face refuses (a stride that leaves no room for text) before reading input.
+        do { _ = try tokenizer.encodeChecked("", options: options) }
+        catch { throw ValidationError(error.localizedDescription) }
         let source = (input == nil || input == "-") ? URL(fileURLWithPath: "/dev/stdin") : URL(fileURLWithPath: input!)
         let fmt = format.flatMap(DataFormat.init(name:)) ?? DataFormat.infer(from: source) ?? .text
         let reader = try RecordReader(url: source, options: ReadOptions(
@@ -73,7 +76,9 @@ struct TokenizeCommand: AsyncParsableCommand {
         func drain() throws {
             guard !texts.isEmpty else { return }
             let encodings: [Encoding]
-            if pairs.allSatisfy({ $0 == nil }) {
+            // The batch path relaxes options Hugging Face would refuse for a given text; pairs and
+            // strides take the checked path so such a text is reported with its line.
+            if pairs.allSatisfy({ $0 == nil }) && options.stride == 0 {
                 encodings = tokenizer.encodeBatch(texts, options: options)
             } else {
                 // Each item keeps its own pair (or none); a failed strategy is reported, not guessed.
