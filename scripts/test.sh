@@ -10,6 +10,8 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
+# Python transformers, for the check that it loads what `sift train` writes (scripts/checks/hf_interop.sh).
+./scripts/python-env.sh
 swift build --build-tests
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -21,7 +23,10 @@ set -e
 summary=$(grep -E "Test run with [0-9]+ tests?" "$log" | tail -1 || true)
 total=$(echo "$summary" | sed -E 's/.*Test run with ([0-9]+) tests?.*/\1/')
 failed=$(grep -cE "^✘ Test .* failed after" "$log" || true)
+# The interop check counts as one more test.
+echo "test: Hugging Face interop (transformers loads sift train's output, same logits)"
+if ./scripts/checks/hf_interop.sh .build/debug/sift; then interop=0; else interop=1; status=1; fi
 if [ -n "$total" ]; then
-  if [ "$status" -eq 0 ]; then echo "tests: $total passed, 0 failed"; else echo "tests: $((total - failed)) passed, $failed failed"; fi
+  echo "tests: $((total + 1 - failed - interop)) passed, $((failed + interop)) failed"
 fi
 exit "$status"

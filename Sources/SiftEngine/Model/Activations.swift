@@ -22,7 +22,12 @@ public final class Activations: @unchecked Sendable {
     /// Largest sequence length of the current batch.
     public private(set) var maxT = 0
 
+    private let config: BertConfig
+    /// Workspaces of the lanes `BertModel.forwardInLanes` splits a batch into, made on first use.
+    private var laneCache: [Activations] = []
+
     public init(config: BertConfig, recording: Bool = false, numLabels: Int = 0, workers: Int = 2) {
+        self.config = config
         self.recording = recording
         c = config.hiddenSize; i = config.intermediateSize; nh = config.numAttentionHeads
         layers = config.numHiddenLayers; labels = numLabels
@@ -30,6 +35,14 @@ public final class Activations: @unchecked Sendable {
     }
 
     deinit { for (_, b) in bufs { b.ptr.deallocate() } }
+
+    /// `k` single-worker inference workspaces (reused across calls).
+    func lanes(_ k: Int) -> [Activations] {
+        while laneCache.count < k {
+            laneCache.append(Activations(config: config, recording: false, numLabels: labels, workers: 1))
+        }
+        return Array(laneCache.prefix(k))
+    }
 
     private func buffer(_ name: String, _ count: Int) {
         if let b = bufs[name], b.cap >= count { return }

@@ -124,12 +124,21 @@ public final class BertModel: @unchecked Sendable {
         if outputs.contains(.pooler) && !layout.hasPooler {
             throw EngineError.badInput("this model has no pooler (no pooler.dense.weight in the checkpoint)")
         }
+        if !acts.recording && acts.workers > 1 && batch.batchSize > 1 {
+            return try forwardInLanes(batch, acts: acts, outputs: outputs)
+        }
         acts.reserve(batch)
         let N = batch.tokenCount, B = batch.batchSize
         let C = config.hiddenSize, I = config.intermediateSize, NH = config.numAttentionHeads
         let eps = config.layerNormEps
         let p = parameters
         if N == 0 { return }
+        // One batch on several cores: each op splits its own work (output columns, rows) over
+        // single-threaded OpenBLAS calls; see BertModel+Lanes.swift for why not OpenBLAS threads.
+        let workers = acts.workers
+        let savedThreads = BLAS.threads
+        if workers > 1 { BLAS.threads = 1 }
+        defer { if workers > 1 { BLAS.threads = savedThreads } }
 
         batch.ids.withUnsafeBufferPointer { ids in
         batch.positions.withUnsafeBufferPointer { pos in
@@ -141,7 +150,7 @@ public final class BertModel: @unchecked Sendable {
         }}}
         Ops.layerNormForward(out: acts.hidden(0), mean: acts.embMean, rstd: acts.embRstd, inp: acts.embSum,
                              weight: p.ptr("embeddings.LayerNorm.weight"), bias: p.ptr("embeddings.LayerNorm.bias"),
-                             n: N, c: C, eps: eps)
+                             n: N, c: C, eps: eps, workers: workers)
         // DROPOUT(hidden_dropout_prob) on hidden(0) goes here in training.
 
         batch.offsets.withUnsafeBufferPointer { offsets in
@@ -153,30 +162,30 @@ public final class BertModel: @unchecked Sendable {
                 let x = acts.hidden(l)
                 // BertSelfAttention: Q|K|V in one sgemm (weights adjacent in the layout).
                 Ops.linearForward(out: acts.qkv(l), inp: x, weight: p.ptr(w + "attention.self.query.weight"),
-                                  bias: p.ptr(w + "attention.self.query.bias"), n: N, inChannels: C, outChannels: 3 * C)
+                                  bias: p.ptr(w + "attention.self.query.bias"), n: N, inChannels: C, outChannels: 3 * C, workers: workers)
                 Ops.attentionForward(out: acts.ctx(l), probs: acts.probs(l), qkv: acts.qkv(l), offsets: offsets.baseAddress!,
                                      probOffsets: acts.recording ? probOffsets.baseAddress : nil, keyMask: mask,
                                      b: B, c: C, heads: NH, maxT: acts.maxT, workers: acts.workers)
                 // BertSelfOutput: dense, dropout, residual, LayerNorm.
                 Ops.linearForward(out: acts.attnProj(l), inp: acts.ctx(l), weight: p.ptr(w + "attention.output.dense.weight"),
-                                  bias: p.ptr(w + "attention.output.dense.bias"), n: N, inChannels: C, outChannels: C)
+                                  bias: p.ptr(w + "attention.output.dense.bias"), n: N, inChannels: C, outChannels: C, workers: workers)
                 // DROPOUT(hidden_dropout_prob) on attnProj goes here in training.
-                Ops.residualForward(out: acts.res1(l), a: x, b: acts.attnProj(l), count: N * C)
+                Ops.residualForward(out: acts.res1(l), a: x, b: acts.attnProj(l), count: N * C, workers: workers)
                 Ops.layerNormForward(out: acts.h1(l), mean: acts.ln1Mean(l), rstd: acts.ln1Rstd(l), inp: acts.res1(l),
                                      weight: p.ptr(w + "attention.output.LayerNorm.weight"),
-                                     bias: p.ptr(w + "attention.output.LayerNorm.bias"), n: N, c: C, eps: eps)
+                                     bias: p.ptr(w + "attention.output.LayerNorm.bias"), n: N, c: C, eps: eps, workers: workers)
                 // BertIntermediate: dense + hidden_act.
                 Ops.linearForward(out: acts.fcPre(l), inp: acts.h1(l), weight: p.ptr(w + "intermediate.dense.weight"),
-                                  bias: p.ptr(w + "intermediate.dense.bias"), n: N, inChannels: C, outChannels: I)
-                Ops.activationForward(config.hiddenAct, out: acts.fcAct(l), inp: acts.fcPre(l), count: N * I)
+                                  bias: p.ptr(w + "intermediate.dense.bias"), n: N, inChannels: C, outChannels: I, workers: workers)
+                Ops.activationForward(config.hiddenAct, out: acts.fcAct(l), inp: acts.fcPre(l), count: N * I, workers: workers)
                 // BertOutput: dense, dropout, residual, LayerNorm.
                 Ops.linearForward(out: acts.ffnOut(l), inp: acts.fcAct(l), weight: p.ptr(w + "output.dense.weight"),
-                                  bias: p.ptr(w + "output.dense.bias"), n: N, inChannels: I, outChannels: C)
+                                  bias: p.ptr(w + "output.dense.bias"), n: N, inChannels: I, outChannels: C, workers: workers)
                 // DROPOUT(hidden_dropout_prob) on ffnOut goes here in training.
-                Ops.residualForward(out: acts.res2(l), a: acts.h1(l), b: acts.ffnOut(l), count: N * C)
+                Ops.residualForward(out: acts.res2(l), a: acts.h1(l), b: acts.ffnOut(l), count: N * C, workers: workers)
                 Ops.layerNormForward(out: acts.hidden(l + 1), mean: acts.ln2Mean(l), rstd: acts.ln2Rstd(l), inp: acts.res2(l),
                                      weight: p.ptr(w + "output.LayerNorm.weight"), bias: p.ptr(w + "output.LayerNorm.bias"),
-                                     n: N, c: C, eps: eps)
+                                     n: N, c: C, eps: eps, workers: workers)
             }
         }}}
 

@@ -62,6 +62,16 @@ public struct PackedBatch: Sendable, Equatable {
 }
 
 extension PackedBatch {
+    /// The sub-batch of sequences `range` (rows renumbered from 0).
+    public func slice(sequences range: Range<Int>) -> PackedBatch {
+        let lo = offsets[range.lowerBound], hi = offsets[range.upperBound]
+        var sub = self
+        sub.ids = Array(ids[lo..<hi]); sub.typeIds = Array(typeIds[lo..<hi]); sub.positions = Array(positions[lo..<hi])
+        sub.offsets = offsets[range.lowerBound...range.upperBound].map { $0 - lo }
+        sub.keyMask = keyMask.map { Array($0[lo..<hi]) }
+        return sub
+    }
+
     /// Consecutive sub-batches of whole sequences with at most `maxTokens` tokens each (a longer
     /// single sequence forms its own sub-batch). Dense layers cost the same per token either way,
     /// so callers use this to bound the activation workspace (memory) for long inputs.
@@ -72,12 +82,7 @@ extension PackedBatch {
         while first < batchSize {
             var last = first + 1
             while last < batchSize && offsets[last + 1] - offsets[first] <= maxTokens { last += 1 }
-            let lo = offsets[first], hi = offsets[last]
-            var sub = self
-            sub.ids = Array(ids[lo..<hi]); sub.typeIds = Array(typeIds[lo..<hi]); sub.positions = Array(positions[lo..<hi])
-            sub.offsets = offsets[first...last].map { $0 - lo }
-            sub.keyMask = keyMask.map { Array($0[lo..<hi]) }
-            out.append(sub)
+            out.append(slice(sequences: first..<last))
             first = last
         }
         return out

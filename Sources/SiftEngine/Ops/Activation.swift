@@ -2,7 +2,13 @@ extension Ops {
     /// Exact GELU (PyTorch `nn.GELU()`, HF "gelu"): 0.5·x·(1 + erf(x/√2)).
     /// - out [count], inp [count] (may alias).
     public static func geluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count {
+        var i = 0
+        while i + 16 <= count {
+            let x = load(inp + i)
+            store(0.5 * x * (1 + fastErf(x * 0.70710678118654752)), out + i)
+            i += 16
+        }
+        for i in i..<count {
             let x = inp[i]
             out[i] = 0.5 * x * (1 + fastErf(x * 0.70710678118654752))
         }
@@ -11,7 +17,13 @@ extension Ops {
     /// Tanh GELU (HF "gelu_new"): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
     /// - out [count], inp [count] (may alias).
     public static func geluNewForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count {
+        var i = 0
+        while i + 16 <= count {
+            let x = load(inp + i)
+            store(0.5 * x * (1 + fastTanh(0.7978845608028654 * (x + 0.044715 * x * x * x))), out + i)
+            i += 16
+        }
+        for i in i..<count {
             let x = inp[i]
             out[i] = 0.5 * x * (1 + fastTanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
         }
@@ -24,7 +36,9 @@ extension Ops {
 
     /// tanh, the pooler's activation. - out [count], inp [count] (may alias).
     public static func tanhForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count { out[i] = fastTanh(inp[i]) }
+        var i = 0
+        while i + 16 <= count { store(fastTanh(load(inp + i)), out + i); i += 16 }
+        for i in i..<count { out[i] = fastTanh(inp[i]) }
     }
 
     /// Dispatches on `hidden_act`. - out [count], inp [count].
@@ -33,6 +47,14 @@ extension Ops {
         case .gelu: geluForward(out: out, inp: inp, count: count)
         case .geluNew: geluNewForward(out: out, inp: inp, count: count)
         case .relu: reluForward(out: out, inp: inp, count: count)
+        }
+    }
+
+    /// `activationForward` split over `workers` threads.
+    public static func activationForward(_ act: HiddenAct, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+                                         count: Int, workers: Int) {
+        Parallel.chunks(count, workers: workers, align: 16, minPerWorker: 2048) { lo, hi in
+            activationForward(act, out: out + lo, inp: inp + lo, count: hi - lo)
         }
     }
 }

@@ -31,4 +31,16 @@ extension Ops {
             rstd[r] = rs
         }
     }
+
+    /// `layerNormForward` with the rows split over `workers` threads.
+    public static func layerNormForward(
+        out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
+        inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        n: Int, c: Int, eps: Float, workers: Int
+    ) {
+        Parallel.chunks(n, workers: workers, minPerWorker: max(1, 4096 / max(c, 1))) { lo, hi in
+            layerNormForward(out: out + lo * c, mean: mean + lo, rstd: rstd + lo, inp: inp + lo * c,
+                             weight: weight, bias: bias, n: hi - lo, c: c, eps: eps)
+        }
+    }
 }

@@ -15,3 +15,18 @@ public enum Parallel {
         }
     }
 }
+
+extension Parallel {
+    /// Splits 0..<count into `workers` contiguous chunks (boundaries multiples of `align`, so each
+    /// chunk keeps whole SIMD vectors or whole rows) and runs `body(lo, hi)` on each. Work too
+    /// small to pay for waking a thread (under `minPerWorker` items a chunk) runs on the caller.
+    public static func chunks(_ count: Int, workers: Int, align: Int = 1, minPerWorker: Int = 1, _ body: (Int, Int) -> Void) {
+        let units = (count + align - 1) / align
+        let w = max(1, min(workers, units, count / max(1, minPerWorker)))
+        if w == 1 { if count > 0 { body(0, count) }; return }
+        run(w) { k in
+            let lo = min(count, units * k / w * align), hi = min(count, units * (k + 1) / w * align)
+            if hi > lo { body(lo, hi) }
+        }
+    }
+}
