@@ -15,6 +15,20 @@ import SiftTestSupport
     #expect(throws: (any Error).self) { try SiftCommand.parseAsRoot(["train", "--train", "t", "--base", "b", "--out", "o", "--mode", "sideways"]) }
 }
 
+@Test func trainCommandDropoutOptions() throws {
+    let plain = try #require(try SiftCommand.parseAsRoot(["train", "--train", "t", "--base", "b", "--out", "o"]) as? TrainCommand)
+    let o = plain.options()
+    #expect(o.hiddenDropout == nil && o.attentionDropout == nil && o.classifierDropout == nil, "default: the base config.json")
+    let cmd = try #require(try SiftCommand.parseAsRoot(["train", "--train", "t", "--base", "b", "--out", "o", "--hidden-dropout", "0.2",
+                                                        "--attention-dropout", "0", "--classifier-dropout", "0.3"]) as? TrainCommand)
+    let d = cmd.options()
+    #expect(d.hiddenDropout == 0.2 && d.attentionDropout == 0 && d.classifierDropout == 0.3)
+    let help = TrainCommand.helpMessage()
+    for flag in ["--hidden-dropout", "--attention-dropout", "--classifier-dropout", "hidden_dropout_prob", "head-only"] {
+        #expect(help.contains(flag), "sift train --help lacks \(flag)")
+    }
+}
+
 @Test func trainCommandWritesAModelThatPredictLoads() async throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sift-train-cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -80,6 +80,7 @@ enum TinyTask {
         defer { try? FileManager.default.removeItem(at: a); try? FileManager.default.removeItem(at: b) }
         let train = TinyTask.dataset(30, seed: 3), eval = TinyTask.dataset(9, seed: 4)
         let straight = try Trainer(base: TinyTask.base, train: train, eval: eval, options: TinyTask.options(epochs: 2), out: a)
+        #expect(straight.dropoutRates.hidden > 0 && straight.dropoutRates.attention > 0, "resume must hold with dropout on")
         _ = try straight.run()
         // Run 1 epoch of a 2-epoch plan (same schedule), then resume in a fresh trainer.
         var o = TinyTask.options(epochs: 2)

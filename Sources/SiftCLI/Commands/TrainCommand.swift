@@ -27,7 +27,11 @@ struct TrainCommand: AsyncParsableCommand {
         Data: CSV, TSV or JSONL (by extension) with a text and a label column. Multi-label rows \
         hold labels separated by '|' or a JSON list. Without --eval, a stratified --eval-split \
         of the training file is held out. Every epoch is evaluated; the best model (by --metric) \
-        is written to --out, with out/checkpoint for --resume and out/training_log.jsonl.
+        is written to --out, with out/checkpoint for --resume and out/training_log.jsonl. \
+        Dropout (as transformers in train mode) uses the base model's config.json rates unless \
+        --hidden-dropout / --attention-dropout / --classifier-dropout override them; overrides \
+        are saved in the output config.json. --mode head-only applies only the classifier \
+        dropout (the frozen encoder runs in eval mode).
         """)
 
     @Option(help: "Training data (CSV, TSV or JSONL).") var train: String
@@ -56,6 +60,12 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many evaluations without improvement.") var patience: Int?
     @Option(help: "Single-label loss: cross-entropy or focal.") var loss: SingleLabelLoss = .crossEntropy
     @Option(help: "Label smoothing for cross-entropy.") var labelSmoothing = 0.0
+    @Option(help: "Dropout on embeddings and after attention/feed-forward output dense layers (default: the base model's hidden_dropout_prob).")
+    var hiddenDropout: Double?
+    @Option(help: "Dropout on attention probabilities (default: the base model's attention_probs_dropout_prob).")
+    var attentionDropout: Double?
+    @Option(help: "Dropout before the classifier (default: classifier_dropout, else the hidden dropout).")
+    var classifierDropout: Double?
     @Flag(help: "Resume from OUT/checkpoint.") var resume = false
     @Flag(help: "No progress bar.") var quiet = false
 
@@ -73,6 +83,7 @@ struct TrainCommand: AsyncParsableCommand {
         o.mode = mode == .freeze(layers: 0) ? .freeze(layers: freezeLayers) : mode
         o.metric = metric ?? (multiLabel ? .microF1 : .accuracy)
         o.patience = patience; o.loss = loss; o.labelSmoothing = labelSmoothing; o.progress = !quiet
+        o.hiddenDropout = hiddenDropout; o.attentionDropout = attentionDropout; o.classifierDropout = classifierDropout
         return o
     }
 
@@ -85,6 +96,9 @@ struct TrainCommand: AsyncParsableCommand {
         stderr.write(Data("train: \(data.train.examples.count) examples, eval: \(data.eval.examples.count), labels: \(data.train.labelNames.joined(separator: ", "))\n".utf8))
         let trainer = try Trainer(base: URL(fileURLWithPath: base), train: data.train, eval: data.eval, options: options(),
                                   out: URL(fileURLWithPath: out))
+        let d = trainer.dropoutRates
+        let head = trainer.options.mode == .headOnly ? " (head-only: classifier only)" : ""
+        stderr.write(Data("dropout: hidden \(d.hidden), attention \(d.attention), classifier \(d.classifier)\(head)\n".utf8))
         trainer.onEpoch = { r in
             var line = String(format: "epoch %d: train loss %.4f, eval loss %.4f", r.epoch, r.trainLoss, r.evalLoss)
             if let a = r.accuracy { line += String(format: ", accuracy %.4f", a) }

@@ -21,6 +21,8 @@ public final class Activations: @unchecked Sendable {
     public private(set) var probOffsets: [Int] = []
     /// Largest sequence length of the current batch.
     public private(set) var maxT = 0
+    /// Masks of the last forward when it ran with dropout (training; see Model/Dropout.swift).
+    public internal(set) var dropout: DropoutMasks?
 
     private let config: BertConfig
     /// Workspaces of the lanes `BertModel.forwardInLanes` splits a batch into, made on first use.

@@ -38,7 +38,8 @@ extension BertModel {
     /// The backward pass of `forward(batch, acts:, outputs: .logits)` for
     /// `BertForSequenceClassification`, in exact reverse order of the forward. ADDS ∂loss/∂θ into
     /// `grads` (same layout as `parameters`), given ∂loss/∂logits [B,L]. `acts` must come from a
-    /// recording forward of the same batch. Dropout is not applied (the forward has none).
+    /// recording forward of the same batch; if that forward ran with dropout, its masks
+    /// (`acts.dropout`) are applied here at the same places.
     public func backward(_ batch: PackedBatch, acts: Activations, dlogits: UnsafePointer<Float>,
                          grads: ParameterBuffer, trainable: TrainableParts = .all) throws {
         guard acts.recording else { throw EngineError.badInput("backward needs a forward run with recording activations") }
@@ -61,10 +62,23 @@ extension BertModel {
         let dh = alloc(N * C), dres = alloc(N * C), dctx = alloc(N * C)
         let dqkv = alloc(N * 3 * C), dfc = alloc(N * I), dfcPre = alloc(N * I)
         defer { for q in [dpooled, dpre, dcls, dh, dres, dctx, dqkv, dfc, dfcPre] { q.deallocate() } }
+        // Dropout masks of the forward (nil: that site had none). A dropout feeding a residual
+        // needs its masked gradient apart from the residual's unmasked one.
+        let drop = acts.dropout
+        let ddrop = (drop?.rates.hidden ?? 0) > 0 ? alloc(N * C) : nil
+        defer { ddrop?.deallocate() }
+        // dout ⊙ mask in `ddrop`, or dout itself without dropout at that site.
+        func masked(_ dout: UnsafeMutablePointer<Float>, _ site: DropoutSite) -> UnsafeMutablePointer<Float> {
+            guard let m = drop?.mask(site), let ddrop else { return dout }
+            for i in 0..<(N * C) { ddrop[i] = dout[i] * m[i] }
+            return ddrop
+        }
 
-        // classifier: logits = pooled · Wᵀ + b
+        // classifier: logits = dropout(pooled) · Wᵀ + b
         Backward.linear(dinp: dpooled, dweight: g("classifier.weight"), dbias: g("classifier.bias"),
-                        dout: dlogits, inp: acts.pooled, weight: p.ptr("classifier.weight"), N: B, C: C, OC: L)
+                        dout: dlogits, inp: drop?.classifierInput ?? acts.pooled, weight: p.ptr("classifier.weight"),
+                        N: B, C: C, OC: L)
+        if let m = drop?.mask(.classifier) { Backward.dropoutInPlace(dpooled, mask: m, count: B * C) }
         // pooler: pooled = tanh(clsRows · Wᵀ + b)
         Backward.tanh(dinp: dpre, dout: dpooled, out: acts.pooled, count: B * C)
         Backward.linear(dinp: dcls, dweight: g("pooler.dense.weight"), dbias: g("pooler.dense.bias"),
@@ -82,10 +96,11 @@ extension BertModel {
             dres.update(repeating: 0, count: N * C)
             Backward.layerNorm(dinp: dres, dweight: g(w + "output.LayerNorm.weight"), dbias: g(w + "output.LayerNorm.bias"),
                                dout: dh, inp: acts.res2(l), weight: p.ptr(w + "output.LayerNorm.weight"), N: N, C: C, eps: eps)
-            // ffnOut = fcAct · W2ᵀ + b2
+            // ffnOut = dropout(fcAct · W2ᵀ + b2)
             dfc.update(repeating: 0, count: N * I)
             Backward.linear(dinp: dfc, dweight: g(w + "output.dense.weight"), dbias: g(w + "output.dense.bias"),
-                            dout: dres, inp: acts.fcAct(l), weight: p.ptr(w + "output.dense.weight"), N: N, C: I, OC: C)
+                            dout: masked(dres, .output(layer: l)), inp: acts.fcAct(l), weight: p.ptr(w + "output.dense.weight"),
+                            N: N, C: I, OC: C)
             // fcAct = act(fcPre)
             dfcPre.update(repeating: 0, count: N * I)
             switch config.hiddenAct {
@@ -101,18 +116,19 @@ extension BertModel {
             Backward.layerNorm(dinp: dh, dweight: g(w + "attention.output.LayerNorm.weight"),
                                dbias: g(w + "attention.output.LayerNorm.bias"), dout: dres, inp: acts.res1(l),
                                weight: p.ptr(w + "attention.output.LayerNorm.weight"), N: N, C: C, eps: eps)
-            // attnProj = ctx · Woᵀ + bo   (dh now holds ∂res1 = ∂attnProj = residual part of ∂hidden(l))
+            // attnProj = dropout(ctx · Woᵀ + bo)   (dh now holds ∂res1 = ∂attnProj = residual part of ∂hidden(l))
             dctx.update(repeating: 0, count: N * C)
             Backward.linear(dinp: dctx, dweight: g(w + "attention.output.dense.weight"), dbias: g(w + "attention.output.dense.bias"),
-                            dout: dh, inp: acts.ctx(l), weight: p.ptr(w + "attention.output.dense.weight"), N: N, C: C, OC: C)
+                            dout: masked(dh, .attentionOutput(layer: l)), inp: acts.ctx(l),
+                            weight: p.ptr(w + "attention.output.dense.weight"), N: N, C: C, OC: C)
             // ctx = attention(qkv), per sequence, probabilities kept by the forward
             dqkv.update(repeating: 0, count: N * 3 * C)
-            let probs = acts.probs(l)
+            let probs = acts.probs(l), probDrop = drop?.mask(.attentionProbs(layer: l))
             for b in 0..<B where batch.length(b) > 0 {
                 let start = batch.offsets[b]
                 Backward.attention(dqkv: dqkv + start * 3 * C, dout: dctx + start * C, qkv: acts.qkv(l) + start * 3 * C,
-                                   keyMask: nil, dropMask: nil, probs: probs + acts.probOffsets[b],
-                                   T: batch.length(b), C: C, NH: NH)
+                                   keyMask: nil, dropMask: probDrop.map { UnsafePointer($0 + acts.probOffsets[b]) },
+                                   probs: probs + acts.probOffsets[b], T: batch.length(b), C: C, NH: NH)
             }
             // qkv = hidden(l) · [Wq;Wk;Wv]ᵀ + [bq;bk;bv]  (adjacent in the layout: one gemm)
             let needInput = l > lowest || trainable.embeddings
@@ -121,7 +137,8 @@ extension BertModel {
                             weight: p.ptr(w + "attention.self.query.weight"), N: N, C: C, OC: 3 * C)
         }
         guard trainable.embeddings else { return }
-        // hidden(0) = LayerNorm(embSum)
+        // hidden(0) = dropout(LayerNorm(embSum))
+        if let m = drop?.mask(.embeddings) { Backward.dropoutInPlace(dh, mask: m, count: N * C) }
         dres.update(repeating: 0, count: N * C)
         Backward.layerNorm(dinp: dres, dweight: g("embeddings.LayerNorm.weight"), dbias: g("embeddings.LayerNorm.bias"),
                            dout: dh, inp: acts.embSum, weight: p.ptr("embeddings.LayerNorm.weight"), N: N, C: C, eps: eps)

@@ -116,7 +116,9 @@ public final class BertModel: @unchecked Sendable {
     /// result in `acts` (`lastHidden` [N,C], `pooled` [B,C], `logits` [B,L]).
     /// Mirrors modeling_bert.py (transformers 5.x): BertEmbeddings, BertLayer ×L
     /// (BertSelfAttention, BertSelfOutput, BertIntermediate, BertOutput), BertPooler, classifier.
-    public func forward(_ batch: PackedBatch, acts: Activations, outputs: Outputs = []) throws {
+    /// `dropout` (training only: needs recording `acts`) applies nn.Dropout where transformers'
+    /// train mode does and keeps the masks in `acts.dropout` for the backward; nil is eval mode.
+    public func forward(_ batch: PackedBatch, acts: Activations, outputs: Outputs = [], dropout: Dropout? = nil) throws {
         try batch.validate(config)
         if outputs.contains(.logits) && layout.numLabels == nil {
             throw EngineError.badInput("this model has no classification head (no classifier.weight in the checkpoint)")
@@ -128,6 +130,7 @@ public final class BertModel: @unchecked Sendable {
             return try forwardInLanes(batch, acts: acts, outputs: outputs)
         }
         acts.reserve(batch)
+        let drop = try startDropout(dropout, acts: acts)
         let N = batch.tokenCount, B = batch.batchSize
         let C = config.hiddenSize, I = config.intermediateSize, NH = config.numAttentionHeads
         let eps = config.layerNormEps
@@ -151,7 +154,7 @@ public final class BertModel: @unchecked Sendable {
         Ops.layerNormForward(out: acts.hidden(0), mean: acts.embMean, rstd: acts.embRstd, inp: acts.embSum,
                              weight: p.ptr("embeddings.LayerNorm.weight"), bias: p.ptr("embeddings.LayerNorm.bias"),
                              n: N, c: C, eps: eps, workers: workers)
-        // DROPOUT(hidden_dropout_prob) on hidden(0) goes here in training.
+        drop?.generate(.embeddings, applyTo: acts.hidden(0))
 
         batch.offsets.withUnsafeBufferPointer { offsets in
         acts.probOffsets.withUnsafeBufferPointer { probOffsets in
@@ -165,11 +168,12 @@ public final class BertModel: @unchecked Sendable {
                                   bias: p.ptr(w + "attention.self.query.bias"), n: N, inChannels: C, outChannels: 3 * C, workers: workers)
                 Ops.attentionForward(out: acts.ctx(l), probs: acts.probs(l), qkv: acts.qkv(l), offsets: offsets.baseAddress!,
                                      probOffsets: acts.recording ? probOffsets.baseAddress : nil, keyMask: mask,
-                                     b: B, c: C, heads: NH, maxT: acts.maxT, workers: acts.workers)
+                                     b: B, c: C, heads: NH, maxT: acts.maxT, workers: acts.workers,
+                                     dropMask: drop?.generate(.attentionProbs(layer: l)))
                 // BertSelfOutput: dense, dropout, residual, LayerNorm.
                 Ops.linearForward(out: acts.attnProj(l), inp: acts.ctx(l), weight: p.ptr(w + "attention.output.dense.weight"),
                                   bias: p.ptr(w + "attention.output.dense.bias"), n: N, inChannels: C, outChannels: C, workers: workers)
-                // DROPOUT(hidden_dropout_prob) on attnProj goes here in training.
+                drop?.generate(.attentionOutput(layer: l), applyTo: acts.attnProj(l))
                 Ops.residualForward(out: acts.res1(l), a: x, b: acts.attnProj(l), count: N * C, workers: workers)
                 Ops.layerNormForward(out: acts.h1(l), mean: acts.ln1Mean(l), rstd: acts.ln1Rstd(l), inp: acts.res1(l),
                                      weight: p.ptr(w + "attention.output.LayerNorm.weight"),
@@ -181,7 +185,7 @@ public final class BertModel: @unchecked Sendable {
                 // BertOutput: dense, dropout, residual, LayerNorm.
                 Ops.linearForward(out: acts.ffnOut(l), inp: acts.fcAct(l), weight: p.ptr(w + "output.dense.weight"),
                                   bias: p.ptr(w + "output.dense.bias"), n: N, inChannels: I, outChannels: C, workers: workers)
-                // DROPOUT(hidden_dropout_prob) on ffnOut goes here in training.
+                drop?.generate(.output(layer: l), applyTo: acts.ffnOut(l))
                 Ops.residualForward(out: acts.res2(l), a: acts.h1(l), b: acts.ffnOut(l), count: N * C, workers: workers)
                 Ops.layerNormForward(out: acts.hidden(l + 1), mean: acts.ln2Mean(l), rstd: acts.ln2Rstd(l), inp: acts.res2(l),
                                      weight: p.ptr(w + "output.LayerNorm.weight"), bias: p.ptr(w + "output.LayerNorm.bias"),
@@ -205,8 +209,9 @@ public final class BertModel: @unchecked Sendable {
         Ops.tanhForward(out: acts.pooled, inp: acts.pooled, count: B * C)
 
         guard outputs.contains(.logits), let L = layout.numLabels else { return }
-        // DROPOUT(classifier_dropout ?? hidden_dropout_prob) on pooled goes here in training.
-        Ops.linearForward(out: acts.logits, inp: acts.pooled, weight: p.ptr("classifier.weight"),
+        // Dropout on a copy: the tanh backward reads the undropped `pooled`.
+        let clsIn = drop?.classifier(pooled: acts.pooled) ?? acts.pooled
+        Ops.linearForward(out: acts.logits, inp: clsIn, weight: p.ptr("classifier.weight"),
                           bias: p.ptr("classifier.bias"), n: B, inChannels: C, outChannels: L)
     }
 

@@ -23,7 +23,8 @@ extension Backward {
         let scale = 1 / T(HS).squareRoot()
         let p = UnsafeMutablePointer<T>.allocate(capacity: len * len)   // P[h]
         let dp = UnsafeMutablePointer<T>.allocate(capacity: len * len)  // dP[h]
-        defer { p.deallocate(); dp.deallocate() }
+        let pd = dropMask == nil ? nil : UnsafeMutablePointer<T>.allocate(capacity: len * len)  // P⊙D[h]
+        defer { p.deallocate(); dp.deallocate(); pd?.deallocate() }
         for h in 0..<NH {
             let q = qkv + h * HS, k = qkv + C + h * HS, v = qkv + 2 * C + h * HS
             if let probs {
@@ -50,12 +51,10 @@ extension Backward {
             let dO = dout + h * HS
             T.gemm(transA: false, transB: true, m: len, n: len, k: HS, alpha: 1, a: dO, lda: C,
                    b: v, ldb: C3, beta: 0, c: dp, ldc: len)
-            if let dropMask {
+            if let dropMask, let pd {
                 let dm = dropMask + h * len * len
-                for i in 0..<(len * len) { dp[i] *= dm[i]; }
-                // dV needs P⊙D: reuse p temporarily, then restore P (D > 0 wherever kept).
-                let pd = UnsafeMutablePointer<T>.allocate(capacity: len * len)
-                defer { pd.deallocate() }
+                for i in 0..<(len * len) { dp[i] *= dm[i] }
+                // dV needs P⊙D; P itself stays for the softmax backward.
                 for i in 0..<(len * len) { pd[i] = p[i] * dm[i] }
                 T.gemm(transA: true, transB: false, m: len, n: HS, k: len, alpha: 1, a: pd, lda: len,
                        b: dO, ldb: C, beta: 1, c: dqkv + 2 * C + h * HS, ldc: C3)

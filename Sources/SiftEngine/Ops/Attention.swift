@@ -25,18 +25,21 @@ extension Ops {
     /// - probs: if `probOffsets` is given (training: [B+1] from `attentionProbOffsets`), every
     ///   P [NH,T,T] is kept there for the backward. Otherwise probs is scratch of
     ///   `workers · Tmax²` floats, reused per pair.
+    /// - dropMask: training dropout, a scaled keep-mask laid out like the kept probs (needs
+    ///   `probOffsets`): out_h = (P ⊙ mask)·V, while probs keep P for the backward.
     public static func attentionForward(
         out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
         qkv: UnsafePointer<Float>, offsets: UnsafePointer<Int>, probOffsets: UnsafePointer<Int>?,
-        keyMask: UnsafePointer<Float>?, b: Int, c: Int, heads nh: Int, maxT: Int, workers: Int
+        keyMask: UnsafePointer<Float>?, b: Int, c: Int, heads nh: Int, maxT: Int, workers: Int,
+        dropMask: UnsafePointer<Float>? = nil
     ) {
         let hs = c / nh
         let scale = 1 / Float(hs).squareRoot()
         let pairs = b * nh
         if pairs == 0 { return }
         let c3 = 3 * c
-        // One pair: sequence s, head h, probabilities at p.
-        func run(_ pair: Int, _ p: UnsafeMutablePointer<Float>) {
+        // One pair: sequence s, head h, probabilities at p (dropped copy in `dropped` if training dropout).
+        func run(_ pair: Int, _ p: UnsafeMutablePointer<Float>, _ dropped: UnsafeMutablePointer<Float>?) {
             let s = pair / nh, h = pair % nh
             let start = offsets[s], t = offsets[s + 1] - start
             if t == 0 { return }
@@ -45,15 +48,23 @@ extension Ops {
             BLAS.sgemm(transA: false, transB: true, m: t, n: t, k: hs, alpha: scale,
                        a: q, lda: c3, b: q + c, ldb: c3, beta: 0, c: p, ldc: t)
             softmaxForward(p, rows: t, t: t, keyMask: keyMask.map { $0 + start })
-            // DROPOUT(attention_probs_dropout_prob) on P goes here in training.
+            var pv = UnsafePointer(p)
+            if let dropped, let dropMask {
+                let d = dropMask + (p - probs)  // same layout as the kept probs
+                for i in 0..<(t * t) { dropped[i] = p[i] * d[i] }
+                pv = UnsafePointer(dropped)
+            }
             // out_h = P·V   [T,HS] into columns h·HS of out
             BLAS.sgemm(transA: false, transB: false, m: t, n: hs, k: t,
-                       a: p, lda: t, b: q + 2 * c, ldb: c3, beta: 0, c: out + start * c + h * hs, ldc: c)
+                       a: pv, lda: t, b: q + 2 * c, ldb: c3, beta: 0, c: out + start * c + h * hs, ldc: c)
         }
         let w = max(1, min(workers, pairs))
         let savedThreads = BLAS.threads
         if w > 1 { BLAS.threads = 1 }
         defer { if w > 1 { BLAS.threads = savedThreads } }
+        let dropScratch = dropMask == nil || probOffsets == nil
+            ? nil : UnsafeMutablePointer<Float>.allocate(capacity: w * maxT * maxT)
+        defer { dropScratch?.deallocate() }
         // Interleaved assignment: with an even head count every worker gets the same share of
         // every sequence, so uneven lengths stay balanced without a shared counter.
         let body: (Int) -> Void = { worker in
@@ -66,7 +77,7 @@ extension Ops {
                 } else {
                     p = probs + worker * maxT * maxT
                 }
-                run(pair, p)
+                run(pair, p, dropScratch.map { $0 + worker * maxT * maxT })
                 pair += w
             }
         }

@@ -7,7 +7,14 @@ public struct DropoutRNG: Sendable {
     @inlinable
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
+        return Self.mix(state)
+    }
+
+    /// SplitMix64's output function: a bijective 64-bit mixer (output k of a generator seeded
+    /// with s is mix(s + (k+1)·0x9E3779B97F4A7C15), which lets masks fill in parallel chunks).
+    @inlinable
+    public static func mix(_ x: UInt64) -> UInt64 {
+        var z = x
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
@@ -22,7 +29,7 @@ extension Backward {
     /// Dropout in training mode (nn.Dropout): keeps each unit with probability 1 − p and scales
     /// kept units by 1/(1 − p); writes the scaled keep-mask (0 or 1/(1−p)) to `mask` for the
     /// backward. With p == 0 it is the identity (mask all ones). In evaluation mode it is
-    /// never called.
+    /// never called. (`BertModel.forward` draws its masks with the faster `DropoutRNG.fillMask`.)
     @inlinable
     public static func dropoutForward<T: GradScalar>(
         out: UnsafeMutablePointer<T>, mask: UnsafeMutablePointer<T>, inp: UnsafePointer<T>,

@@ -30,10 +30,11 @@ public final class Optimization: @unchecked Sendable {
     }
 
     /// Forward, loss and backward of one (micro-)batch; gradients scaled by `scale` are ADDED.
+    /// With `dropout`, the forward runs in train mode and the backward applies its masks.
     /// Returns the batch's mean loss and leaves its logits readable in `lastLogits`.
     @discardableResult
-    public func accumulate(_ batch: PackedBatch, targets: LossTargets, scale: Double = 1) throws -> Double {
-        try model.forward(batch, acts: acts, outputs: .logits)
+    public func accumulate(_ batch: PackedBatch, targets: LossTargets, scale: Double = 1, dropout: Dropout? = nil) throws -> Double {
+        try model.forward(batch, acts: acts, outputs: .logits, dropout: dropout)
         let B = batch.batchSize, L = model.layout.numLabels ?? 0
         var dlogits = [Float](repeating: 0, count: B * L)
         let value = loss.compute(logits: UnsafePointer(acts.logits), targets: targets, B: B, K: L,
@@ -49,9 +50,11 @@ public final class Optimization: @unchecked Sendable {
     public private(set) var lastLogits: [Float] = []
 
     /// Head-only step: logits = features[rows] · Wᵀ + b on cached pooled vectors [*, C] of a
-    /// frozen encoder; only `classifier.*` receives gradients.
+    /// frozen encoder; only `classifier.*` receives gradients. `dropout` applies its classifier
+    /// rate to the cached vectors (the encoder ran in eval mode; see docs/training.md).
     @discardableResult
-    public func accumulateHead(features: UnsafePointer<Float>, rows: [Int], targets: LossTargets, scale: Double = 1) throws -> Double {
+    public func accumulateHead(features: UnsafePointer<Float>, rows: [Int], targets: LossTargets, scale: Double = 1,
+                               dropout: Dropout? = nil) throws -> Double {
         let C = model.config.hiddenSize, L = model.layout.numLabels ?? 0, B = rows.count
         guard let w = model.parameters["classifier.weight"], let b = model.parameters["classifier.bias"],
               let gw = grads["classifier.weight"], let gb = grads["classifier.bias"] else {
@@ -59,6 +62,13 @@ public final class Optimization: @unchecked Sendable {
         }
         var x = [Float](repeating: 0, count: B * C)
         for (i, r) in rows.enumerated() { for c in 0..<C { x[i * C + c] = features[r * C + c] } }
+        if let dropout, dropout.rates.classifier > 0 {
+            try dropout.rates.validate()
+            var mask = [Float](repeating: 0, count: B * C)
+            x.withUnsafeMutableBufferPointer { xb in
+                mask.withUnsafeMutableBufferPointer { dropout.draw(.classifier, into: $0, applyTo: xb.baseAddress) }
+            }
+        }
         var logits = [Float](repeating: 0, count: B * L)
         for i in 0..<B { for k in 0..<L { logits[i * L + k] = b[k] } }
         BLAS.sgemm(transA: false, transB: true, m: B, n: L, k: C, a: x, lda: C, b: w.baseAddress!, ldb: C,

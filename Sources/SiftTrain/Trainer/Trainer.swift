@@ -7,7 +7,7 @@ import SiftTokenizers
 /// Fine-tunes a Hugging Face BERT folder into a `BertForSequenceClassification` folder.
 ///
 /// Data flow: texts → tokenizer (once) → seeded, length-bucketed batches → packed forward
-/// (recording) → loss → hand-written backward into the gradient buffer → clip → AdamW with the
+/// (recording, with dropout) → loss → hand-written backward into the gradient buffer → clip → AdamW with the
 /// warm-up schedule; after each epoch an evaluation on the held-out set picks the best model
 /// (saved to `out`) and drives early stopping; a resumable checkpoint goes to `out/checkpoint`.
 public final class Trainer: @unchecked Sendable {
@@ -66,7 +66,8 @@ public final class Trainer: @unchecked Sendable {
         }
         let tok = try Tokenizer(directory: base)
         tokenizer = tok
-        model = try Self.makeClassifier(base: base, labels: labels, multiLabel: multiLabel, seed: options.seed)
+        model = try Self.makeClassifier(base: base, labels: labels, multiLabel: multiLabel, seed: options.seed,
+                                        configure: options.applyDropout)
         guard options.maxLength <= model.config.maxPositionEmbeddings else {
             throw TrainError.badOption("--max-length \(options.maxLength) exceeds the model's max_position_embeddings \(model.config.maxPositionEmbeddings)")
         }
@@ -83,14 +84,20 @@ public final class Trainer: @unchecked Sendable {
         }
         self.train = encode(train)
         self.eval = encode(eval)
+        do { try dropoutRates.validate() } catch {
+            throw TrainError.badOption("\(base.appendingPathComponent("config.json").path): \(error.localizedDescription)")
+        }
     }
 
     /// A `BertForSequenceClassification` from a base folder: encoder (and pooler) weights copied
     /// by name; missing pooler and the classifier initialized as transformers does
-    /// (N(0, initializer_range) weights, zero biases), seeded.
-    public static func makeClassifier(base: URL, labels: [String], multiLabel: Bool, seed: UInt64) throws -> BertModel {
+    /// (N(0, initializer_range) weights, zero biases), seeded. `configure` edits the config
+    /// (the trainer's dropout overrides).
+    public static func makeClassifier(base: URL, labels: [String], multiLabel: Bool, seed: UInt64,
+                                      configure: (inout BertConfig) -> Void = { _ in }) throws -> BertModel {
         let baseModel = try BertModel.load(directory: base, withClassifier: false)
         var cfg = baseModel.config
+        configure(&cfg)
         cfg.id2label = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($0, $1) })
         cfg.label2id = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
         cfg.problemType = multiLabel ? .multiLabel : .singleLabel
@@ -130,6 +137,20 @@ public final class Trainer: @unchecked Sendable {
 
     func targets(_ d: Encoded, _ idx: [Int]) -> LossTargets {
         multiLabel ? .values(idx.flatMap { d.multiHot[$0] }) : .classes(idx.map { d.classes[$0] })
+    }
+
+    /// Dropout of the training forward: the model's config.json rates (with the options'
+    /// overrides already applied to it).
+    public var dropoutRates: DropoutRates { DropoutRates(config: model.config) }
+
+    /// Dropout for micro-batch `micro` of optimizer step `step`: seeded by `--seed` and the step,
+    /// so a resumed run draws the masks an uninterrupted one would. Head-only keeps only the
+    /// classifier's rate (its encoder features come from an eval-mode forward).
+    func dropout(step: Int, micro: Int) -> Dropout? {
+        var rates = dropoutRates
+        if options.mode == .headOnly { rates.hidden = 0; rates.attention = 0 }
+        if rates.isZero { return nil }
+        return Dropout(rates: rates, seed: Dropout.seed(run: options.seed, step: step, microBatch: micro))
     }
 
     func trainable() -> TrainableParts {
@@ -177,14 +198,16 @@ public final class Trainer: @unchecked Sendable {
                 let groupStart = bi - bi % options.gradientAccumulation
                 let groupSize = min(options.gradientAccumulation, batches.count - groupStart)
                 let scale = 1 / Double(groupSize)
+                let drop = dropout(step: state.globalStep, micro: inStep)
                 let l: Double
                 if options.mode == .headOnly {
                     l = try trainFeatures.withUnsafeBufferPointer { f in
-                        try opt.accumulateHead(features: f.baseAddress!, rows: idx, targets: targets(train, idx), scale: scale)
+                        try opt.accumulateHead(features: f.baseAddress!, rows: idx, targets: targets(train, idx), scale: scale,
+                                               dropout: drop)
                     }
                 } else {
                     let batch = try PackedBatch(sequences: idx.map { train.ids[$0] }, typeIds: idx.map { train.types[$0] })
-                    l = try opt.accumulate(batch, targets: targets(train, idx), scale: scale)
+                    l = try opt.accumulate(batch, targets: targets(train, idx), scale: scale, dropout: drop)
                 }
                 lossSum += l * Double(idx.count); lossCount += idx.count; seen += idx.count
                 stepLoss += l * scale; inStep += 1

@@ -1,4 +1,5 @@
 import Foundation
+import SiftEngine
 
 /// Which parameters fine-tuning updates.
 public enum TrainingMode: Sendable, Equatable {
@@ -47,7 +48,21 @@ public struct TrainingOptions: Sendable {
     public var classWeights: [String: Double]? = nil
     /// Show a progress bar on stderr (only drawn when stderr is a terminal).
     public var progress = true
+    /// Dropout probabilities during training; nil: the base model's config.json
+    /// (hidden_dropout_prob, attention_probs_dropout_prob, classifier_dropout, which falls back
+    /// to the hidden rate). Overrides are written into the output config.json, as transformers
+    /// saves a config changed at `from_pretrained`.
+    public var hiddenDropout: Double? = nil
+    public var attentionDropout: Double? = nil
+    public var classifierDropout: Double? = nil
     public init() {}
+
+    /// The base config with the dropout overrides applied.
+    func applyDropout(to cfg: inout BertConfig) {
+        if let p = hiddenDropout { cfg.hiddenDropoutProb = Float(p) }
+        if let p = attentionDropout { cfg.attentionProbsDropoutProb = Float(p) }
+        if let p = classifierDropout { cfg.classifierDropout = Float(p) }
+    }
 
     func validate() throws {
         func bad(_ s: String) throws { throw TrainError.badOption(s) }
@@ -60,5 +75,9 @@ public struct TrainingOptions: Sendable {
         if gradientAccumulation < 1 { try bad("--gradient-accumulation must be at least 1") }
         if !(0..<1).contains(labelSmoothing) { try bad("--label-smoothing must be in [0, 1)") }
         if let p = patience, p < 1 { try bad("--patience must be at least 1") }
+        for (flag, p) in [("--hidden-dropout", hiddenDropout), ("--attention-dropout", attentionDropout),
+                          ("--classifier-dropout", classifierDropout)] {
+            if let p, !(0..<1).contains(p) { try bad("\(flag) must be in [0, 1), found \(p)") }
+        }
     }
 }

@@ -19,6 +19,8 @@ struct BenchTrainCommand: AsyncParsableCommand {
     @Option var maxLength = 128
     @Option(help: "Timed optimizer steps (after one untimed warm-up step).") var steps = 6
     @Option(help: "Threads for both (OpenBLAS / torch).") var threads = 2
+    @Flag(inversion: .prefixedNo, help: "Sift trains with the model's dropout rates, as PyTorch does (--no-dropout: off, to measure its cost).")
+    var dropout = true
 
     func run() async throws {
         let bbc = try BBCCorpus.load(directory: URL(fileURLWithPath: data).appendingPathComponent("bbc"))
@@ -37,12 +39,15 @@ struct BenchTrainCommand: AsyncParsableCommand {
         BLAS.threads = threads
         let m = try Trainer.makeClassifier(base: URL(fileURLWithPath: model), labels: labels, multiLabel: false, seed: 42)
         let o = Optimization(model: m, loss: CrossEntropyLoss(), weightDecay: 0.01)
+        let rates = dropout ? DropoutRates(config: m.config) : .none
+        print("sift dropout: hidden \(rates.hidden), attention \(rates.attention), classifier \(rates.classifier)")
         var t0 = DispatchTime.now().uptimeNanoseconds
         for s in 0...steps {
             if s == 1 { t0 = DispatchTime.now().uptimeNanoseconds }
             let idx = Array((s * batchSize)..<((s + 1) * batchSize))
             let batch = try PackedBatch(sequences: idx.map { ids[$0] })
-            try o.accumulate(batch, targets: .classes(idx.map { y[$0] }))
+            try o.accumulate(batch, targets: .classes(idx.map { y[$0] }),
+                             dropout: Dropout(rates: rates, seed: Dropout.seed(run: 42, step: s)))
             o.apply(lr: 5e-5)
         }
         let siftRate = Double(steps * batchSize) / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)

@@ -1,0 +1,279 @@
+import Foundation
+
+// Training-mode dropout for `BertModel.forward` / `backward`: where it applies (`DropoutSite`),
+// how much (`DropoutRates`), where masks come from (`Dropout`: seeded, or injected by tests), and
+// where they are kept for the backward (`DropoutMasks`, owned by recording `Activations`).
+// Inference never passes a `Dropout`, so its path only sees `nil` checks.
+
+/// The places where transformers' `BertForSequenceClassification` applies `nn.Dropout` in
+/// training (modeling_bert.py), with the layout of the mask each one uses.
+public enum DropoutSite: Hashable, Sendable, CustomStringConvertible {
+    /// BertEmbeddings.dropout: hidden(0) [N,C], after the embeddings LayerNorm.
+    case embeddings
+    /// eager_attention_forward: the probabilities, [NH,T_b,T_b] per sequence at
+    /// `Activations.probOffsets[b]` (the layout of `Activations.probs(l)`).
+    case attentionProbs(layer: Int)
+    /// BertSelfOutput.dropout: attention.output.dense output [N,C], before the residual.
+    case attentionOutput(layer: Int)
+    /// BertOutput.dropout: output.dense output [N,C], before the residual.
+    case output(layer: Int)
+    /// BertForSequenceClassification.dropout: pooled [B,C], before the classifier.
+    case classifier
+
+    /// Separates the sites' random streams.
+    var stream: UInt64 {
+        switch self {
+        case .embeddings: 0
+        case .classifier: 1
+        case .attentionProbs(let l): 2 + 3 * UInt64(l)
+        case .attentionOutput(let l): 3 + 3 * UInt64(l)
+        case .output(let l): 4 + 3 * UInt64(l)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .embeddings: "embeddings"
+        case .classifier: "classifier"
+        case .attentionProbs(let l): "layer \(l) attention probabilities"
+        case .attentionOutput(let l): "layer \(l) attention output"
+        case .output(let l): "layer \(l) output"
+        }
+    }
+}
+
+/// Dropout probabilities (nn.Dropout's p) of a training forward.
+public struct DropoutRates: Sendable, Equatable {
+    /// hidden_dropout_prob: embeddings, attention.output.dense, output.dense.
+    public var hidden: Float
+    /// attention_probs_dropout_prob: attention probabilities.
+    public var attention: Float
+    /// classifier_dropout (transformers falls back to hidden_dropout_prob): pooled output.
+    public var classifier: Float
+
+    public init(hidden: Float, attention: Float, classifier: Float? = nil) {
+        self.hidden = hidden; self.attention = attention; self.classifier = classifier ?? hidden
+    }
+
+    /// The probabilities transformers' BertForSequenceClassification reads from config.json.
+    public init(config: BertConfig) {
+        self.init(hidden: config.hiddenDropoutProb, attention: config.attentionProbsDropoutProb,
+                  classifier: config.classifierDropout)
+    }
+
+    public static let none = DropoutRates(hidden: 0, attention: 0, classifier: 0)
+
+    public func rate(_ site: DropoutSite) -> Float {
+        switch site {
+        case .embeddings, .attentionOutput, .output: hidden
+        case .attentionProbs: attention
+        case .classifier: classifier
+        }
+    }
+
+    public var isZero: Bool { hidden == 0 && attention == 0 && classifier == 0 }
+
+    /// Each probability must be in [0, 1) (p = 1 would scale kept units by 1/0).
+    public func validate() throws {
+        for (name, p) in [("hidden", hidden), ("attention", attention), ("classifier", classifier)] where !(p >= 0 && p < 1) {
+            throw EngineError.badInput("\(name) dropout probability must be in [0, 1), found \(p)")
+        }
+    }
+}
+
+/// Turns on dropout for one training forward (`BertModel.forward(…, dropout:)`).
+public struct Dropout: Sendable {
+    /// Fills a site's scaled keep-mask (each element 0 or 1/(1−p)); layouts as in `DropoutSite`.
+    public typealias MaskProvider = @Sendable (DropoutSite, UnsafeMutableBufferPointer<Float>) -> Void
+
+    public var rates: DropoutRates
+    public var seed: UInt64
+    let provider: MaskProvider?
+
+    /// Masks drawn from `seed` (the trainer derives it from its seed and the step), so the same
+    /// seed drops the same units.
+    public init(rates: DropoutRates, seed: UInt64) {
+        self.rates = rates; self.seed = seed; provider = nil
+    }
+
+    /// Masks from `provider` instead of the generator: the parity tests inject PyTorch's masks.
+    /// Sites with p = 0 are skipped and not asked for.
+    public init(rates: DropoutRates, provider: @escaping MaskProvider) {
+        self.rates = rates; seed = 0; self.provider = provider
+    }
+
+    /// A seed for one forward of a run: `runSeed` mixed with the optimizer step and the
+    /// micro-batch within it (gradient accumulation), so a resumed run draws what an
+    /// uninterrupted one would have drawn at the same step.
+    public static func seed(run runSeed: UInt64, step: Int, microBatch: Int = 0) -> UInt64 {
+        var h = DropoutRNG.mix(runSeed ^ 0x6472_6F70_6F75_7421)  // "dropout!"
+        h = DropoutRNG.mix(h &+ UInt64(truncatingIfNeeded: step))
+        return DropoutRNG.mix(h &+ UInt64(truncatingIfNeeded: microBatch) &* DropoutRNG.gamma)
+    }
+
+    /// Fills `mask` with the site's scaled keep-mask (drawn from the site's own stream of `seed`,
+    /// or asked of the provider) and multiplies it into `x` if given. Used by the forward, and
+    /// by head-only training for the classifier's dropout on cached features.
+    public func draw(_ site: DropoutSite, into mask: UnsafeMutableBufferPointer<Float>,
+                     applyTo x: UnsafeMutablePointer<Float>? = nil, workers: Int = 1) {
+        guard let m = mask.baseAddress else { return }
+        if let provider {
+            provider(site, mask)
+            if let x { for i in 0..<mask.count { x[i] *= m[i] } }
+        } else {
+            DropoutRNG.fillMask(m, count: mask.count, p: rates.rate(site),
+                                seed: DropoutRNG.mix(seed &+ site.stream &* DropoutRNG.gamma), apply: x, workers: workers)
+        }
+    }
+}
+
+extension DropoutRNG {
+    static let gamma: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    /// Writes a scaled keep-mask (0 with probability p, else 1/(1−p)) for `count` elements and,
+    /// if `apply` is given, multiplies it into `apply` in the same pass.
+    ///
+    /// Counter-based so that chunks fill in parallel: element i takes 16-bit lane i % 4 of
+    /// SplitMix64 output number i / 4 of `seed` (i.e. of `DropoutRNG(seed:)`), and is dropped
+    /// when that lane is below round(p · 65536). Four draws per 64-bit word keep generation a
+    /// small fraction of a step; p is resolved to 1/65536.
+    public static func fillMask(_ mask: UnsafeMutablePointer<Float>, count: Int, p: Float, seed: UInt64,
+                                apply: UnsafeMutablePointer<Float>? = nil, workers: Int = 1) {
+        guard count > 0 else { return }
+        let threshold = UInt64((Double(p) * 65536).rounded())
+        let scale = 1 / (1 - p), scaleBits = scale.bitPattern
+        let words = (count + 3) / 4
+        // Below ~64k elements a thread hand-off costs more than it saves.
+        let w = max(1, min(workers, words / 16_384))
+        let per = (words + w - 1) / w, g = gamma
+        Parallel.run(w) { part in
+            let k0 = part * per, k1 = min(words, k0 + per)
+            for k in k0..<k1 {
+                let r = mix(seed &+ UInt64(k + 1) &* g)
+                let base = 4 * k
+                if base + 4 <= count {
+                    // Branch-free (a data-dependent branch mispredicts on p of the elements; this
+                    // halves the time): lane − threshold wraps to a set top bit iff lane < threshold.
+                    @inline(__always) func m(_ lane: UInt64) -> Float {
+                        Float(bitPattern: scaleBits & (UInt32(truncatingIfNeeded: (lane &- threshold) >> 63) &- 1))
+                    }
+                    let m0 = m(r & 0xFFFF), m1 = m((r >> 16) & 0xFFFF), m2 = m((r >> 32) & 0xFFFF), m3 = m(r >> 48)
+                    mask[base] = m0; mask[base + 1] = m1; mask[base + 2] = m2; mask[base + 3] = m3
+                    if let apply { apply[base] *= m0; apply[base + 1] *= m1; apply[base + 2] *= m2; apply[base + 3] *= m3 }
+                } else {
+                    for j in 0..<(count - base) {
+                        let m: Float = (r >> UInt64(16 * j)) & 0xFFFF >= threshold ? scale : 0
+                        mask[base + j] = m
+                        if let apply { apply[base + j] *= m }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The masks of the last training forward, kept for the backward (one per site, in the site's
+/// layout). Owned by a recording `Activations`; buffers grow to the largest batch and are reused.
+public final class DropoutMasks: @unchecked Sendable {
+    /// Rates of the last forward; `.none` when it ran without dropout.
+    public private(set) var rates: DropoutRates = .none
+    private var dropout: Dropout?
+    private var n = 0, b = 0, probCount = 0, workers = 1
+    private let c: Int, layers: Int
+    private var bufs: [String: (ptr: UnsafeMutablePointer<Float>, cap: Int)] = [:]
+
+    init(channels: Int, layers: Int) { c = channels; self.layers = layers }
+    deinit { for (_, b) in bufs { b.ptr.deallocate() } }
+
+    private func buffer(_ name: String, _ count: Int) -> UnsafeMutablePointer<Float> {
+        if let b = bufs[name], b.cap >= count { return b.ptr }
+        bufs[name]?.ptr.deallocate()
+        let cap = max(count, 16)
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: cap)
+        p.initialize(repeating: 0, count: cap)
+        bufs[name] = (p, cap)
+        return p
+    }
+
+    /// Sizes the buffers for a batch and arms (or, with nil, disarms) the next forward's dropout.
+    func start(_ dropout: Dropout?, acts: Activations) {
+        self.dropout = dropout
+        rates = dropout?.rates ?? .none
+        n = acts.n; b = acts.b; workers = acts.workers
+        probCount = acts.probOffsets.last ?? 0
+        guard dropout != nil else { return }
+        if rates.hidden > 0 { _ = buffer("hidden", (1 + 2 * layers) * n * c) }
+        if rates.attention > 0 { _ = buffer("probs", layers * probCount) }
+        if rates.classifier > 0 { _ = buffer("classifier", b * c); _ = buffer("classifierInput", b * c) }
+    }
+
+    /// Element count of a site's mask for the current batch.
+    public func count(_ site: DropoutSite) -> Int {
+        switch site {
+        case .embeddings, .attentionOutput, .output: n * c
+        case .attentionProbs: probCount
+        case .classifier: b * c
+        }
+    }
+
+    /// The mask a site used in the last forward; nil where it had no dropout (p = 0 or none).
+    public func mask(_ site: DropoutSite) -> UnsafeMutablePointer<Float>? {
+        guard dropout != nil, rates.rate(site) > 0 else { return nil }
+        switch site {
+        case .embeddings: return bufs["hidden"]!.ptr
+        case .attentionOutput(let l): return bufs["hidden"]!.ptr + (1 + 2 * l) * n * c
+        case .output(let l): return bufs["hidden"]!.ptr + (2 + 2 * l) * n * c
+        case .attentionProbs(let l): return bufs["probs"]!.ptr + l * probCount
+        case .classifier: return bufs["classifier"]!.ptr
+        }
+    }
+
+    /// [B,C] the classifier's input after dropout (nil: no classifier dropout, it reads `pooled`).
+    public var classifierInput: UnsafeMutablePointer<Float>? {
+        mask(.classifier) == nil ? nil : bufs["classifierInput"]!.ptr
+    }
+
+    /// Draws (or asks the provider for) a site's mask and multiplies it into `x` if given.
+    /// Returns the mask, nil when the site has no dropout.
+    @discardableResult
+    func generate(_ site: DropoutSite, applyTo x: UnsafeMutablePointer<Float>? = nil) -> UnsafePointer<Float>? {
+        guard let dropout, let m = mask(site) else { return nil }
+        dropout.draw(site, into: UnsafeMutableBufferPointer(start: m, count: count(site)), applyTo: x, workers: workers)
+        return UnsafePointer(m)
+    }
+
+    /// classifierInput = pooled ⊙ mask; returns the classifier's input (pooled itself when p = 0).
+    func classifier(pooled: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
+        guard let x = classifierInput else { return pooled }
+        x.update(from: pooled, count: b * c)
+        generate(.classifier, applyTo: x)
+        return x
+    }
+}
+
+extension BertModel {
+    /// Arms `acts` for a forward with or without dropout; returns the masks to fill, or nil
+    /// (inference, or every probability 0: exactly the no-dropout forward).
+    func startDropout(_ dropout: Dropout?, acts: Activations) throws -> DropoutMasks? {
+        guard let dropout, !dropout.rates.isZero else {
+            acts.dropout?.start(nil, acts: acts)
+            return nil
+        }
+        try dropout.rates.validate()
+        guard acts.recording else {
+            throw EngineError.badInput("dropout is for training: it needs recording activations (makeActivations(recording: true))")
+        }
+        let masks = acts.dropout ?? DropoutMasks(channels: config.hiddenSize, layers: config.numHiddenLayers)
+        acts.dropout = masks
+        masks.start(dropout, acts: acts)
+        return masks
+    }
+}
+
+extension Backward {
+    /// x ⊙= mask in place: the backward of a dropout whose input gradient may overwrite its output's.
+    @inlinable
+    public static func dropoutInPlace<T: GradScalar>(_ x: UnsafeMutablePointer<T>, mask: UnsafePointer<T>, count: Int) {
+        for i in 0..<count { x[i] *= mask[i] }
+    }
+}
