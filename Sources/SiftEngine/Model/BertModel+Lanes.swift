@@ -43,12 +43,11 @@ extension BertModel {
         let parts = (0..<k).map { batch.slice(sequences: bounds[$0]..<bounds[$0 + 1]) }
         let lanes = acts.lanes(k)
         acts.reserve(batch)
-        let saved = BLAS.threads
-        BLAS.threads = 1
-        defer { BLAS.threads = saved }
         let errors = LaneErrors(k)
-        Parallel.run(k) { lane in
-            do { try self.forward(parts[lane], acts: lanes[lane], outputs: outputs) } catch { errors.set(lane, error) }
+        BLAS.singleThreaded {
+            Parallel.run(k) { lane in
+                do { try self.forward(parts[lane], acts: lanes[lane], outputs: outputs) } catch { errors.set(lane, error) }
+            }
         }
         if let e = errors.first { throw e }
         let C = config.hiddenSize, L = layout.numLabels ?? 0

@@ -129,6 +129,17 @@ public final class BertModel: @unchecked Sendable {
         if !acts.recording && acts.workers > 1 && batch.batchSize > 1 {
             return try forwardInLanes(batch, acts: acts, outputs: outputs)
         }
+        // One batch on several cores: each op splits its own work (output columns, rows) over
+        // single-threaded OpenBLAS calls; see BertModel+Lanes.swift for why not OpenBLAS threads.
+        if acts.workers > 1 {
+            try BLAS.singleThreaded { try forwardOneLane(batch, acts: acts, outputs: outputs, dropout: dropout) }
+        } else {
+            try forwardOneLane(batch, acts: acts, outputs: outputs, dropout: dropout)
+        }
+    }
+
+    /// The forward pass proper, on one thread per op or split per op over `acts.workers`.
+    private func forwardOneLane(_ batch: PackedBatch, acts: Activations, outputs: Outputs, dropout: Dropout?) throws {
         acts.reserve(batch)
         let drop = try startDropout(dropout, acts: acts)
         let N = batch.tokenCount, B = batch.batchSize
@@ -136,12 +147,7 @@ public final class BertModel: @unchecked Sendable {
         let eps = config.layerNormEps
         let p = parameters
         if N == 0 { return }
-        // One batch on several cores: each op splits its own work (output columns, rows) over
-        // single-threaded OpenBLAS calls; see BertModel+Lanes.swift for why not OpenBLAS threads.
         let workers = acts.workers
-        let savedThreads = BLAS.threads
-        if workers > 1 { BLAS.threads = 1 }
-        defer { if workers > 1 { BLAS.threads = savedThreads } }
 
         batch.ids.withUnsafeBufferPointer { ids in
         batch.positions.withUnsafeBufferPointer { pos in

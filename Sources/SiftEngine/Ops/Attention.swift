@@ -59,9 +59,6 @@ extension Ops {
                        a: pv, lda: t, b: q + 2 * c, ldb: c3, beta: 0, c: out + start * c + h * hs, ldc: c)
         }
         let w = max(1, min(workers, pairs))
-        let savedThreads = BLAS.threads
-        if w > 1 { BLAS.threads = 1 }
-        defer { if w > 1 { BLAS.threads = savedThreads } }
         let dropScratch = dropMask == nil || probOffsets == nil
             ? nil : UnsafeMutablePointer<Float>.allocate(capacity: w * maxT * maxT)
         defer { dropScratch?.deallocate() }
@@ -81,6 +78,6 @@ extension Ops {
                 pair += w
             }
         }
-        Parallel.run(w, body)
+        if w > 1 { BLAS.singleThreaded { Parallel.run(w, body) } } else { body(0) }
     }
 }

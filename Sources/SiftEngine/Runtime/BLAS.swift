@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 
 /// Thin wrappers over OpenBLAS so the rest of the engine never spells CBLAS enums.
 public enum BLAS {
@@ -6,6 +7,28 @@ public enum BLAS {
     public static var threads: Int {
         get { Int(openblas_get_num_threads()) }
         set { openblas_set_num_threads(Int32(newValue)) }
+    }
+
+    private static let singleLock = NSLock()
+    nonisolated(unsafe) private static var singleDepth = 0
+    nonisolated(unsafe) private static var singleSaved = 1
+
+    /// Runs `body` with OpenBLAS single-threaded, for code that spreads its own work over cores
+    /// (inference lanes, column-split sgemms, attention). Nested and concurrent callers (two
+    /// models serving at once) share one switch: the first in sets 1 thread, the last out
+    /// restores the previous count, so no caller ever sees another's setting mid-call.
+    public static func singleThreaded<T>(_ body: () throws -> T) rethrows -> T {
+        singleLock.lock()
+        if singleDepth == 0 { singleSaved = threads; if singleSaved != 1 { threads = 1 } }
+        singleDepth += 1
+        singleLock.unlock()
+        defer {
+            singleLock.lock()
+            singleDepth -= 1
+            if singleDepth == 0 && singleSaved != 1 { threads = singleSaved }
+            singleLock.unlock()
+        }
+        return try body()
     }
 
     /// C[m,n] = alpha * op(A)[m,k] · op(B)[k,n] + beta * C, row-major.
