@@ -58,7 +58,8 @@ struct TinyExpected: Decodable {
         let exp = try TinyExpected.load("single-label")
         let model = try BertModel.load(directory: TestPaths.fixture("tiny-bert/single-label"))
         let batch = try PackedBatch(sequences: exp.input_ids, typeIds: exp.token_type_ids)
-        let a = model.makeActivations(recording: false), r = model.makeActivations(recording: true)
+        // One worker each: the lanes and split ops are compared with one thread in ThreadingTests.
+        let a = model.makeActivations(recording: false, workers: 1), r = model.makeActivations(recording: true, workers: 1)
         try model.forward(batch, acts: a, outputs: .logits)
         try model.forward(batch, acts: r, outputs: .logits)
         let n = batch.batchSize * 3

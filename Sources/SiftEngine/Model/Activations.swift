@@ -57,8 +57,16 @@ public final class Activations: @unchecked Sendable {
     private func ptr(_ name: String) -> UnsafeMutablePointer<Float> { bufs[name]!.ptr }
 
     /// Sizes every buffer for a batch (grows only).
-    func reserve(_ batch: PackedBatch) {
+    /// `outputsOnly` (the parent workspace of inference lanes) sizes just what callers read:
+    /// the last hidden state, pooler rows, logits and sentence embeddings.
+    func reserve(_ batch: PackedBatch, outputsOnly: Bool = false) {
         n = batch.tokenCount; b = batch.batchSize; maxT = batch.maxLength
+        if outputsOnly && !recording {
+            buffer("hidden", 2 * n * c)
+            buffer("clsRows", b * c); buffer("pooled", b * c); buffer("logits", b * max(labels, 1))
+            buffer("sentence", b * c)
+            return
+        }
         let L = recording ? layers : 1
         buffer("embSum", n * c); buffer("embMean", n); buffer("embRstd", n)
         buffer("hidden", (recording ? layers + 1 : 2) * n * c)

@@ -27,7 +27,10 @@ extension BertModel {
             let part = bounds.count  // the part being filled is part-1; close it at its share
             let remainingParts = k - part
             let remainingSeqs = B - (b + 1)
-            if part < k, remainingSeqs >= remainingParts, acc >= total * Double(part) / Double(k) {
+            // Close the part at its share of the cost, or when every later part needs one of
+            // the sequences left.
+            if part < k, remainingSeqs >= remainingParts,
+               acc >= total * Double(part) / Double(k) || remainingSeqs == remainingParts {
                 bounds.append(b + 1)
             }
         }
@@ -42,7 +45,7 @@ extension BertModel {
         let k = bounds.count - 1
         let parts = (0..<k).map { batch.slice(sequences: bounds[$0]..<bounds[$0 + 1]) }
         let lanes = acts.lanes(k)
-        acts.reserve(batch)
+        acts.reserve(batch, outputsOnly: true)
         let errors = LaneErrors(k)
         BLAS.singleThreaded {
             Parallel.run(k) { lane in

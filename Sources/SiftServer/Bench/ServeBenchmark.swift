@@ -15,16 +15,16 @@ public enum ServeBenchmark {
     /// Realistic variable-length texts: BBC news paragraphs (Latin-1 files), in a fixed order.
     public static func bbcTexts(dataDir: URL, limit: Int = 512) -> [String] {
         var out: [String] = []
-        let fm = FileManager.default
-        for label in ((try? fm.contentsOfDirectory(atPath: dataDir.path)) ?? []).sorted() {
-            let dir = dataDir.appendingPathComponent(label)
-            for file in ((try? fm.contentsOfDirectory(atPath: dir.path)) ?? []).sorted().prefix(40) {
-                guard let data = try? Data(contentsOf: dir.appendingPathComponent(file)),
-                      let text = String(data: data, encoding: .isoLatin1) else { continue }
-                for para in text.components(separatedBy: "\n") {
-                    let p = para.trimmingCharacters(in: .whitespaces)
-                    if (40...600).contains(p.count) { out.append(p) }
-                }
+        // The first 40 documents of each label (BBCCorpus decodes UTF-8, or Latin-1 where invalid).
+        let docs = (try? BBCCorpus.load(directory: dataDir))?.examples ?? []
+        var perLabel: [String: Int] = [:]
+        for doc in docs {
+            let label = doc.labels.first ?? ""
+            perLabel[label, default: 0] += 1
+            guard perLabel[label]! <= 40 else { continue }
+            for para in doc.text.components(separatedBy: "\n") {
+                let p = para.trimmingCharacters(in: .whitespaces)
+                if (40...600).contains(p.count) { out.append(p) }
             }
         }
         // Interleave labels deterministically so every client sees a mix of lengths.

@@ -99,11 +99,9 @@ struct BenchEngineCommand: AsyncParsableCommand {
     /// "fixed128": BBC articles long enough to fill `maxLength` tokens (truncated there).
     static func workloads(data: URL, count: Int, tokenizer: Tokenizer, maxLength: Int) throws -> [(String, [String])] {
         var rng = SeededGenerator(seed: 42)  // the same texts in every run
-        let bbc = try BBCFiles.list(data.appendingPathComponent("bbc"))
+        let bbc = try BBCCorpus.load(directory: data.appendingPathComponent("bbc"))
         var paragraphs: [String] = [], articles: [String] = []
-        for url in bbc {
-            // The corpus is Latin-1; every byte sequence decodes.
-            let text = String(data: try Data(contentsOf: url), encoding: .isoLatin1) ?? ""
+        for text in bbc.examples.map(\.text) {
             articles.append(text.split(whereSeparator: \.isWhitespace).joined(separator: " "))
             paragraphs += text.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.count > 20 }
         }
@@ -128,19 +126,3 @@ struct BenchEngineCommand: AsyncParsableCommand {
         return [("real", real), ("fixed\(maxLength)", long)]
     }
 }
-
-/// The BBC corpus files under a folder (`<label>/NNN.txt`), sorted.
-enum BBCFiles {
-    static func list(_ dir: URL) throws -> [URL] {
-        let fm = FileManager.default
-        var out: [URL] = []
-        for label in try fm.contentsOfDirectory(atPath: dir.path).sorted() {
-            let sub = dir.appendingPathComponent(label)
-            for f in (try? fm.contentsOfDirectory(atPath: sub.path))?.sorted() ?? [] where f.hasSuffix(".txt") {
-                out.append(sub.appendingPathComponent(f))
-            }
-        }
-        return out
-    }
-}
-
