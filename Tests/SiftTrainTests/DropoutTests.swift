@@ -184,12 +184,14 @@ import SiftTestSupport
         let L = s.model.layout.numLabels!
         func logits(_ acts: Activations) -> [Float] { Array(UnsafeBufferPointer(start: acts.logits, count: s.batch.batchSize * L)) }
         // Inference forward of a model whose config has dropout: PyTorch's eval-mode logits.
-        let inference = s.model.makeActivations()
+        // One worker on both sides, so the comparison below can be exact (lanes are compared with
+        // one thread in ThreadingTests).
+        let inference = s.model.makeActivations(workers: 1)
         try s.model.forward(s.batch, acts: inference, outputs: .logits)
         expectClose(logits(inference), evalLogits, atol: 1e-5, rtol: 1e-4, "eval logits")
         // A recording workspace that just ran with dropout, run again without: same as inference,
         // and its stale masks are disarmed (a backward would not apply them).
-        let rec = s.model.makeActivations(recording: true)
+        let rec = s.model.makeActivations(recording: true, workers: 1)
         try s.model.forward(s.batch, acts: rec, outputs: .logits, dropout: Dropout(rates: DropoutRates(config: s.model.config), seed: 9))
         #expect(logits(rec) != logits(inference))
         try s.model.forward(s.batch, acts: rec, outputs: .logits)

@@ -126,7 +126,7 @@ public final class BertModel: @unchecked Sendable {
         if outputs.contains(.pooler) && !layout.hasPooler {
             throw EngineError.badInput("this model has no pooler (no pooler.dense.weight in the checkpoint)")
         }
-        if !acts.recording && acts.workers > 1 && batch.batchSize > 1 {
+        if !acts.recording && dropout == nil && acts.workers > 1 && batch.batchSize > 1 {
             return try forwardInLanes(batch, acts: acts, outputs: outputs)
         }
         // One batch on several cores: each op splits its own work (output columns, rows) over
