@@ -2,31 +2,13 @@ extension Ops {
     /// Exact GELU (PyTorch `nn.GELU()`, HF "gelu"): 0.5·x·(1 + erf(x/√2)).
     /// - out [count], inp [count] (may alias).
     public static func geluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int) {
-        var i = 0
-        while i + 16 <= count {
-            let x = load(inp + i)
-            store(0.5 * x * (1 + fastErf(x * 0.70710678118654752)), out + i)
-            i += 16
-        }
-        for i in i..<count {
-            let x = inp[i]
-            out[i] = 0.5 * x * (1 + fastErf(x * 0.70710678118654752))
-        }
+        map16(out: out, inp: inp, count: count) { x in 0.5 * x * (1 + fastErf(x * 0.70710678118654752)) }
     }
 
     /// Tanh GELU (HF "gelu_new"): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
     /// - out [count], inp [count] (may alias).
     public static func geluNewForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int) {
-        var i = 0
-        while i + 16 <= count {
-            let x = load(inp + i)
-            store(0.5 * x * (1 + fastTanh(0.7978845608028654 * (x + 0.044715 * x * x * x))), out + i)
-            i += 16
-        }
-        for i in i..<count {
-            let x = inp[i]
-            out[i] = 0.5 * x * (1 + fastTanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
-        }
+        map16(out: out, inp: inp, count: count) { x in 0.5 * x * (1 + fastTanh(0.7978845608028654 * (x + 0.044715 * x * x * x))) }
     }
 
     /// ReLU. - out [count], inp [count] (may alias).
@@ -36,9 +18,7 @@ extension Ops {
 
     /// tanh, the pooler's activation. - out [count], inp [count] (may alias).
     public static func tanhForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int) {
-        var i = 0
-        while i + 16 <= count { store(fastTanh(load(inp + i)), out + i); i += 16 }
-        for i in i..<count { out[i] = fastTanh(inp[i]) }
+        map16(out: out, inp: inp, count: count) { fastTanh($0) }
     }
 
     /// Dispatches on `hidden_act`. - out [count], inp [count].

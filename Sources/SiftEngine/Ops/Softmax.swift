@@ -18,10 +18,8 @@ extension Ops {
             }
             while j < t { m0 = max(m0, row[j]); j += 1 }
             let m = max(max(m0, m1), max(m2, m3))
-            var k = 0
             let mv = Vec(repeating: m)
-            while k + 16 <= t { store(fastExp(load(row + k) - mv), row + k); k += 16 }
-            while k < t { row[k] = fastExp(row[k] - m); k += 1 }
+            map16(out: row, inp: row, count: t) { fastExp($0 - mv) }
             var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
             j = 0
             while j + 4 <= t { s0 += row[j]; s1 += row[j + 1]; s2 += row[j + 2]; s3 += row[j + 3]; j += 4 }

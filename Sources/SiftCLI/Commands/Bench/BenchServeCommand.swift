@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SiftEngine
 import SiftServer
 
 /// `sift bench serve`: the server under load (see SiftServer/Bench). Run in a release build.
@@ -53,7 +54,22 @@ struct BenchServeCommand: AsyncParsableCommand {
         let modes = batching == "both" ? [true, false] : [batching == "on"]
         let rows = try await ServeBenchmark.run(modelDir: model, endpoint: endpoint, texts: texts, clients: counts,
                                                 seconds: seconds, modes: modes, batching: b, print: { print($0) })
+        // The ceiling any batching can reach: the engine at 100% of the sgemm roof on these texts.
+        let dir = URL(fileURLWithPath: model)
+        let config = try BertConfig.load(dir.appendingPathComponent("config.json"))
+        let packed = try TextInput(directory: dir, config: config).pack(texts)
+        let lengths = (0..<packed.batchSize).map(packed.length)
+        let flopsPerText = EngineBenchmark.flops(config: config, lengths: lengths) / Double(lengths.count)
+        let roof = EngineBenchmark.sgemmRoof(m: 1024, c: config.hiddenSize, i: config.intermediateSize)
+        let roofTexts = roof * 1e9 / flopsPerText
+        print(String(format: "roof: sgemm %.1f GFLOP/s = %.1f texts/s on these texts (mean %.1f tokens)",
+                     roof, roofTexts, Double(lengths.reduce(0, +)) / Double(lengths.count)))
         for n in counts {
+            if let off = rows.first(where: { !$0.batching && $0.result.clients == n }) {
+                let t = off.result.throughput
+                print(String(format: "%d clients: batch-size-1 serving runs at %.0f%% of the roof, so batching can give at most %.2fx",
+                             n, 100 * t / roofTexts, roofTexts / t))
+            }
             if let on = rows.first(where: { $0.batching && $0.result.clients == n }),
                let off = rows.first(where: { !$0.batching && $0.result.clients == n }) {
                 print(String(format: "%d clients: batching gives %.2fx the throughput of batch-size-1 serving (p99 %.0f ms vs %.0f ms)",
