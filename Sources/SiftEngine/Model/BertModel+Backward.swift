@@ -54,19 +54,15 @@ extension BertModel {
         func g(_ name: String, _ on: Bool = true) -> UnsafeMutablePointer<Float>? {
             on && trainable.trains(name) ? grads.ptr(name) : nil
         }
-        // Activation gradients, allocated per call: a few MB, small next to one step's FLOPs.
-        func alloc(_ n: Int) -> UnsafeMutablePointer<Float> {
-            let q = UnsafeMutablePointer<Float>.allocate(capacity: max(1, n)); q.initialize(repeating: 0, count: max(1, n)); return q
-        }
-        let dpooled = alloc(B * C), dpre = alloc(B * C), dcls = alloc(B * C)
-        let dh = alloc(N * C), dres = alloc(N * C), dctx = alloc(N * C)
-        let dqkv = alloc(N * 3 * C), dfc = alloc(N * I), dfcPre = alloc(N * I)
-        defer { for q in [dpooled, dpre, dcls, dh, dres, dctx, dqkv, dfc, dfcPre] { q.deallocate() } }
+        // Activation gradients: zeroed workspaces kept in `acts` between steps.
+        let dpooled = acts.gradScratch("dpooled", B * C), dpre = acts.gradScratch("dpre", B * C)
+        let dcls = acts.gradScratch("dcls", B * C)
+        let dh = acts.gradScratch("dh", N * C), dres = acts.gradScratch("dres", N * C), dctx = acts.gradScratch("dctx", N * C)
+        let dqkv = acts.gradScratch("dqkv", N * 3 * C), dfc = acts.gradScratch("dfc", N * I), dfcPre = acts.gradScratch("dfcPre", N * I)
         // Dropout masks of the forward (nil: that site had none). A dropout feeding a residual
         // needs its masked gradient apart from the residual's unmasked one.
         let drop = acts.dropout
-        let ddrop = (drop?.rates.hidden ?? 0) > 0 ? alloc(N * C) : nil
-        defer { ddrop?.deallocate() }
+        let ddrop = (drop?.rates.hidden ?? 0) > 0 ? acts.gradScratch("ddrop", N * C) : nil
         // dout ⊙ mask in `ddrop`, or dout itself without dropout at that site.
         func masked(_ dout: UnsafeMutablePointer<Float>, _ site: DropoutSite) -> UnsafeMutablePointer<Float> {
             guard let m = drop?.mask(site), let ddrop else { return dout }

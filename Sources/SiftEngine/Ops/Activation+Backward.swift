@@ -3,6 +3,12 @@ extension Backward {
     @inlinable
     public static func gelu<T: GradScalar>(dinp: UnsafeMutablePointer<T>, dout: UnsafePointer<T>,
                                            inp: UnsafePointer<T>, count: Int) {
+        if T.self == Float.self {
+            // Training's path: 16 lanes with fastErf/fastExp (libm's erff was ~4% of a step).
+            return geluFloat(dinp: UnsafeMutableRawPointer(dinp).assumingMemoryBound(to: Float.self),
+                             dout: UnsafeRawPointer(dout).assumingMemoryBound(to: Float.self),
+                             inp: UnsafeRawPointer(inp).assumingMemoryBound(to: Float.self), count: count)
+        }
         let invSqrt2: T = 0.70710678118654752440
         let invSqrt2Pi: T = 0.39894228040143267794
         for i in 0..<count {
@@ -10,6 +16,26 @@ extension Backward {
             let cdf = 0.5 * (1 + T.erf(x * invSqrt2))
             let pdf = invSqrt2Pi * T.exp(-0.5 * x * x)
             dinp[i] += dout[i] * (cdf + x * pdf)
+        }
+    }
+
+    /// `gelu` in Float, vectorized; the Double path above stays exact for the gradient checks.
+    @usableFromInline
+    static func geluFloat(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+                          inp: UnsafePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            let x = Ops.load(inp + i)
+            let cdf = 0.5 * (1 + Ops.fastErf(x * 0.70710678118654752440))
+            let pdf = 0.39894228040143267794 * Ops.fastExp(-0.5 * x * x)
+            Ops.store(Ops.load(dinp + i) + Ops.load(dout + i) * (cdf + x * pdf), dinp + i)
+            i += 16
+        }
+        for j in i..<count {
+            let x = inp[j]
+            let cdf = 0.5 * (1 + Ops.fastErf(x * 0.70710678118654752440))
+            let pdf = 0.39894228040143267794 * Ops.fastExp(-0.5 * x * x)
+            dinp[j] += dout[j] * (cdf + x * pdf)
         }
     }
 
