@@ -72,6 +72,21 @@ import SiftTestSupport
         #expect(allClose(Self.rows(three.logits, 3 * L), Self.rows(one.logits, 3 * L), atol: 1e-6, rtol: 1e-6).ok)
     }
 
+    /// Empty sequences (possible through the library API) keep the one-lane result: a zero [CLS]
+    /// row into the pooler.
+    @Test func emptySequencesGiveTheOneThreadResult() throws {
+        let model = try BertModel.load(directory: TestPaths.fixture("tiny-bert/single-label"))
+        let seqs: [[Int32]] = [[], [], [5, 6, 7], []]
+        let batch = try PackedBatch(sequences: seqs)
+        let C = model.config.hiddenSize, L = model.layout.numLabels!
+        let one = model.makeActivations(workers: 1), two = model.makeActivations(workers: 2)
+        try model.forward(batch, acts: one, outputs: .logits)
+        try model.forward(batch, acts: two, outputs: .logits)
+        #expect(Self.rows(two.pooled, 4 * C) == Self.rows(one.pooled, 4 * C))
+        #expect(Self.rows(two.clsRows, C).allSatisfy { $0 == 0 })
+        #expect(allClose(Self.rows(two.logits, 4 * L), Self.rows(one.logits, 4 * L), atol: 1e-6, rtol: 1e-6).ok)
+    }
+
     @Test func laneBoundsCoverTheBatchWithBalancedCost() throws {
         let config = try BertModel.load(directory: TestPaths.fixture("tiny-bert/base")).config
         let lengths = [60, 2, 2, 2, 30, 30, 1, 64, 5, 5, 5, 5]

@@ -126,7 +126,10 @@ public final class BertModel: @unchecked Sendable {
         if outputs.contains(.pooler) && !layout.hasPooler {
             throw EngineError.badInput("this model has no pooler (no pooler.dense.weight in the checkpoint)")
         }
-        if !acts.recording && dropout == nil && acts.workers > 1 && batch.batchSize > 1 {
+        // Lanes need every sequence non-empty: a lane of empty sequences would stop before its
+        // pooler (N = 0), where the one-lane pass gives those rows zeros.
+        if !acts.recording && dropout == nil && acts.workers > 1 && batch.batchSize > 1
+            && !(0..<batch.batchSize).contains(where: { batch.length($0) == 0 }) {
             return try forwardInLanes(batch, acts: acts, outputs: outputs)
         }
         // One batch on several cores: each op splits its own work (output columns, rows) over
