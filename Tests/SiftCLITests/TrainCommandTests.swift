@@ -13,6 +13,10 @@ import SiftTestSupport
                                                       "--mode", "freeze", "--freeze-layers", "2"]) as? TrainCommand)
     #expect(f.options().mode == .freeze(layers: 2))
     #expect(throws: (any Error).self) { try SiftCommand.parseAsRoot(["train", "--train", "t", "--base", "b", "--out", "o", "--mode", "sideways"]) }
+    // Out-of-range options are refused when parsing, before any file is read ("t" does not exist).
+    for bad in [["--hidden-dropout", "1.5"], ["--epochs", "0"], ["--label-smoothing", "1"]] {
+        #expect(throws: (any Error).self, "\(bad)") { try SiftCommand.parseAsRoot(["train", "--train", "t", "--base", "b", "--out", "o"] + bad) }
+    }
 }
 
 @Test func trainCommandDropoutOptions() throws {

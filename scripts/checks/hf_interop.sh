@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SIFT=${1:-.build/debug/sift}
 PY=.venv/bin/python
+[ -x "$SIFT" ] || { echo "hf_interop: $SIFT is not an executable sift (build first: swift build)" >&2; exit 2; }
 [ -x "$PY" ] || { echo "hf_interop: $PY is missing; run scripts/python-env.sh" >&2; exit 2; }
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

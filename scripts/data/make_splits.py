@@ -38,8 +38,14 @@ name = sys.argv[1]
 read, default_src = CORPORA[name]
 src = pathlib.Path(sys.argv[2] if len(sys.argv) > 2 else default_src)
 out = pathlib.Path(sys.argv[3] if len(sys.argv) > 3 else f".build/{name}-split")
+if not src.is_dir():
+    sys.exit(f"make_splits.py: {src} is not a folder (run scripts/setup.sh first)")
 texts, labels, seen = [], [], set()
-for text, label in read(src):
+try:
+    records = list(read(src))
+except OSError as e:
+    sys.exit(f"make_splits.py: {e.filename}: {e.strerror}")
+for text, label in records:
     t = text.strip()
     key = re.sub(r"\s+", " ", t)
     if not t or key in seen:

@@ -73,6 +73,8 @@ struct TrainCommand: AsyncParsableCommand {
         if mode == .freeze(layers: 0) && freezeLayers < 0 { throw ValidationError("--freeze-layers must not be negative") }
         if let p = patience, p < 1 { throw ValidationError("--patience must be at least 1") }
         if maxGradNorm < 0 { throw ValidationError("--max-grad-norm must not be negative") }
+        // Every range check before any file is read.
+        do { try options().validate() } catch { throw ValidationError((error as? LocalizedError)?.errorDescription ?? "\(error)") }
     }
 
     func options() -> TrainingOptions {

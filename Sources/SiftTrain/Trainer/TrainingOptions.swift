@@ -64,7 +64,8 @@ public struct TrainingOptions: Sendable {
         if let p = classifierDropout { cfg.classifierDropout = Float(p) }
     }
 
-    func validate() throws {
+    /// Throws `TrainError.badOption` naming the first option out of range.
+    public func validate() throws {
         func bad(_ s: String) throws { throw TrainError.badOption(s) }
         if epochs < 1 { try bad("--epochs must be at least 1") }
         if !(learningRate > 0 && learningRate.isFinite) { try bad("--learning-rate must be a positive number") }
