@@ -22,23 +22,36 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.1.0"),
+        // Deque for the inference queue; Real for the kernels generic over Float and Double.
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
     ],
     targets: [
+        // What every layer shares: the one atomic file writer, progress reporting.
+        .target(name: "SiftCore"),
         // Hugging Face-compatible text -> ids (WordPiece, BERT normalizer, post-processing).
         .target(name: "SiftTokenizers"),
         // Debian's libopenblas-dev, exposed to Swift.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Tensors, safetensors, BERT forward/backward.
-        .target(name: "SiftEngine", dependencies: ["COpenBLAS", "SiftTokenizers"]),
+        .target(name: "SiftEngine", dependencies: [
+            "COpenBLAS", "SiftTokenizers", "SiftCore",
+            .product(name: "RealModule", package: "swift-numerics"),
+        ]),
+        // Text -> encodings (tokenized once) -> queue -> packed batches -> engine -> heads -> results.
+        .target(name: "SiftInference", dependencies: [
+            "SiftEngine", "SiftTokenizers", "SiftCore",
+            .product(name: "DequeModule", package: "swift-collections"),
+        ]),
         // Reading CSV/TSV/JSONL/text, cleaning, splitting, PII redaction.
-        .target(name: "SiftData", dependencies: ["SiftTokenizers"]),
+        .target(name: "SiftData", dependencies: ["SiftTokenizers", "SiftCore"]),
         // Metrics (scikit-learn parity) and HTML/SVG reports.
-        .target(name: "SiftEval", dependencies: ["SiftData"]),
+        .target(name: "SiftEval", dependencies: ["SiftData", "SiftCore"]),
         // Losses, AdamW, schedules, the trainer and checkpoints.
-        .target(name: "SiftTrain", dependencies: ["SiftEngine", "SiftData", "SiftEval"]),
+        .target(name: "SiftTrain", dependencies: ["SiftEngine", "SiftInference", "SiftData", "SiftEval", "SiftCore"]),
         // The HTTP service.
         .target(name: "SiftServer", dependencies: [
-            "SiftEngine", "SiftData",
+            "SiftEngine", "SiftInference", "SiftData", "SiftCore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -51,9 +64,12 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Benchmarks and demo-only code (load generator, engine benchmark, BBC loader), kept out of the product targets.
+        .target(name: "SiftBench", dependencies: ["SiftEngine", "SiftInference", "SiftData", "SiftServer", "SiftCore"]),
         // Subcommands as a library, so tests can parse and run them.
         .target(name: "SiftCLI", dependencies: [
-            "SiftTokenizers", "SiftEngine", "SiftData", "SiftEval", "SiftTrain", "SiftServer",
+            "SiftTokenizers", "SiftEngine", "SiftInference", "SiftData", "SiftEval", "SiftTrain", "SiftServer", "SiftBench",
+            "SiftCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "sift", dependencies: [
@@ -62,6 +78,8 @@ let package = Package(
 
         // Shared helpers for tests: fixture and model locations.
         .target(name: "SiftTestSupport", path: "Tests/SiftTestSupport"),
+        .testTarget(name: "SiftCoreTests", dependencies: ["SiftCore", "SiftTestSupport"]),
+        .testTarget(name: "SiftInferenceTests", dependencies: ["SiftInference", "SiftEngine", "SiftTestSupport"]),
         .testTarget(name: "SiftTokenizersTests", dependencies: ["SiftTokenizers", "SiftTestSupport"]),
         .testTarget(name: "SiftEngineTests", dependencies: ["SiftEngine", "SiftTestSupport"]),
         .testTarget(name: "SiftDataTests", dependencies: ["SiftData", "SiftTestSupport"]),

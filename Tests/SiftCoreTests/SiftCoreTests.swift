@@ -1,0 +1,1 @@
+// Tests of SiftCore: the atomic writer and progress reporting.

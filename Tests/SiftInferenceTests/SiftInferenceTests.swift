@@ -1,0 +1,1 @@
+// Tests of SiftInference: encoding once, the queue, the batch runner, heads.
