@@ -44,7 +44,11 @@ let package = Package(
             .product(name: "DequeModule", package: "swift-collections"),
         ]),
         // Reading CSV/TSV/JSONL/text, cleaning, splitting, PII redaction.
-        .target(name: "SiftData", dependencies: ["SiftTokenizers", "SiftCore"]),
+        .target(name: "SiftData", dependencies: [
+            "SiftTokenizers", "SiftCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
         // Metrics (scikit-learn parity) and HTML/SVG reports.
         .target(name: "SiftEval", dependencies: ["SiftData", "SiftCore"]),
         // Losses, AdamW, schedules, the trainer and checkpoints.
@@ -81,10 +85,10 @@ let package = Package(
         .testTarget(name: "SiftCoreTests", dependencies: ["SiftCore", "SiftTestSupport"]),
         .testTarget(name: "SiftInferenceTests", dependencies: ["SiftInference", "SiftEngine", "SiftTestSupport"]),
         .testTarget(name: "SiftTokenizersTests", dependencies: ["SiftTokenizers", "SiftTestSupport"]),
-        .testTarget(name: "SiftEngineTests", dependencies: ["SiftEngine", "SiftTestSupport"]),
-        .testTarget(name: "SiftDataTests", dependencies: ["SiftData", "SiftTestSupport"]),
+        .testTarget(name: "SiftEngineTests", dependencies: ["SiftEngine", "SiftCore", "SiftTestSupport"]),
+        .testTarget(name: "SiftDataTests", dependencies: ["SiftData", "SiftCore", "SiftTestSupport"]),
         .testTarget(name: "SiftEvalTests", dependencies: ["SiftEval", "SiftTestSupport"]),
-        .testTarget(name: "SiftTrainTests", dependencies: ["SiftTrain", "SiftTestSupport"]),
+        .testTarget(name: "SiftTrainTests", dependencies: ["SiftTrain", "SiftCore", "SiftTestSupport"]),
         .testTarget(name: "SiftServerTests", dependencies: [
             "SiftServer", "SiftData", "SiftTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,10 +1,20 @@
 import Foundation
+import Yams
 
 /// A user pattern from the config file: a name (its placeholder is `[NAME]`) and a regex.
 public struct CustomPIIPattern: Sendable, Codable, Equatable {
     public var name: String
     public var regex: String
     public init(name: String, regex: String) { self.name = name; self.regex = regex }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, regex }
+
+    public init(from decoder: Decoder) throws {
+        try ConfigKeys.rejectUnknown(CodingKeys.self, in: decoder)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        regex = try c.decode(String.self, forKey: .regex)
+    }
 }
 
 /// What to redact and how.
@@ -22,9 +32,10 @@ public struct RedactionConfig: Sendable, Codable, Equatable {
         self.kinds = kinds; self.patterns = patterns; self.hashKey = hashKey
     }
 
-    enum CodingKeys: String, CodingKey { case kinds, patterns, hashKey = "hash_key" }
+    enum CodingKeys: String, CodingKey, CaseIterable { case kinds, patterns, hashKey = "hash_key" }
 
     public init(from decoder: Decoder) throws {
+        try ConfigKeys.rejectUnknown(CodingKeys.self, in: decoder)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let names = try c.decodeIfPresent([String].self, forKey: .kinds)
         kinds = try names.map { try $0.map { n in
@@ -38,19 +49,25 @@ public struct RedactionConfig: Sendable, Codable, Equatable {
     }
 
     /// Reads a JSON config, `{"kinds": ["card", "email"], "patterns": [{"name": "EMPLOYEE_ID", "regex": "EMP-[0-9]{6}"}]}`,
-    /// or the same as YAML when the file ends in .yaml/.yml (see `MiniYAML` for the subset).
+    /// or the same as YAML (Yams) when the file ends in .yaml/.yml. Unknown keys are refused,
+    /// naming the key and the file: a misspelt `hash_key` must not silently turn hashing off.
     public static func load(url: URL) throws -> RedactionConfig {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw DataError.cannotOpen(file: url.path, reason: "no such file or unreadable")
         }
-        var json = data
-        if ["yaml", "yml"].contains(url.pathExtension.lowercased()) {
-            let obj = try MiniYAML.parse(String(decoding: data, as: UTF8.self), file: url.path)
-            json = try JSONSerialization.data(withJSONObject: obj)
+        let isYAML = ["yaml", "yml"].contains(url.pathExtension.lowercased())
+        do {
+            if isYAML { return try YAMLDecoder().decode(RedactionConfig.self, from: data) }
+            return try JSONDecoder().decode(RedactionConfig.self, from: data)
+        } catch let e as DataError {
+            throw DataError.invalidArgument("\(url.path): \(e.errorDescription ?? "")")
+        } catch let e as YamlError {
+            throw DataError.invalidArgument("\(url.path)\(ConfigKeys.position(of: e)): not valid YAML: \(ConfigKeys.problem(of: e))")
+        } catch let e as DecodingError {
+            throw DataError.invalidArgument("\(url.path): \(ConfigKeys.describe(e)) (a redaction config has kinds, patterns, hash_key)")
+        } catch {
+            throw DataError.invalidArgument("\(url.path): not a valid redaction config (\(isYAML ? "YAML" : "JSON") with kinds, patterns, hash_key): \(error)")
         }
-        do { return try JSONDecoder().decode(RedactionConfig.self, from: json) }
-        catch let e as DataError { throw DataError.invalidArgument("\(url.path): \(e.errorDescription ?? "")") }
-        catch { throw DataError.invalidArgument("\(url.path): not a valid redaction config (JSON with kinds, patterns, hash_key): \(error)") }
     }
 }
 

@@ -1,11 +1,12 @@
 import Foundation
+import SiftCore
 
 /// Writes records back in the format they were read in (so `clean` and `split` hand users
-/// files they can open with the same tools), atomically: nothing appears at `url` until
-/// `commit()`.
+/// files they can open with the same tools), through `AtomicWriter`: nothing appears at `url`
+/// until `commit()`, and a writer never committed leaves nothing behind.
 public final class RecordWriter {
     public let format: DataFormat
-    private let out: AtomicFileWriter
+    private let out: AtomicWriter
     private let header: [String]?
     private let textColumn: String
 
@@ -15,7 +16,7 @@ public final class RecordWriter {
         self.format = format
         self.header = header
         self.textColumn = textColumn
-        out = try AtomicFileWriter(url: url)
+        out = try AtomicWriter(url: url)
         if format == .csv || format == .tsv {
             guard let header else { throw DataError.invalidArgument("writing \(format.rawValue) needs a header") }
             try out.write(header.map(escape).joined(separator: delimiter) + "\n")

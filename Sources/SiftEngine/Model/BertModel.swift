@@ -1,4 +1,5 @@
 import Foundation
+import SiftCore
 
 /// BERT (transformers' `BertModel`, optionally with the `BertForSequenceClassification` head):
 /// config, the sizes table and the one parameter buffer, and the forward pass over packed batches.
@@ -73,32 +74,36 @@ public final class BertModel: @unchecked Sendable {
         return model
     }
 
-    /// Writes `config.json` and `model.safetensors` (each to a temporary name, then renamed) so
-    /// transformers loads the folder back: encoder names get the `bert.` prefix when a classifier
-    /// head is present, as `BertForSequenceClassification.save_pretrained` writes them.
+    /// Writes `config.json` and `model.safetensors` so transformers loads the folder back: encoder
+    /// names get the `bert.` prefix when a classifier head is present, as
+    /// `BertForSequenceClassification.save_pretrained` writes them.
+    ///
+    /// Crash-safe: each file goes through `AtomicWriter`, and `config.json` is the folder's commit
+    /// record: written last, and removed first when it changes (another model), so a kill at any
+    /// point leaves the previous model, this one, or a folder without `config.json` that no loader
+    /// takes, never weights beside another save's config.
     public func save(directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let prefix = layout.numLabels != nil ? "bert." : ""
         let entries = layout.entries.map { e in
             SafetensorsWriter.Entry(
                 name: e.name.hasPrefix("classifier.") ? e.name : prefix + e.name, shape: e.shape,
                 payload: .f32(UnsafeBufferPointer(start: parameters.base + e.offset, count: e.count)))
         }
-        try SafetensorsWriter.write(entries, to: directory.appendingPathComponent("model.safetensors"))
         var cfg = config
         if cfg.architectures == nil {
             cfg.architectures = [layout.numLabels != nil ? "BertForSequenceClassification" : "BertModel"]
         }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try enc.encode(cfg)
-        let url = directory.appendingPathComponent("config.json")
-        let tmp = directory.appendingPathComponent(".config.json.tmp-\(getpid())")
-        try data.write(to: tmp)
-        if rename(tmp.path, url.path) != 0 {
-            try? FileManager.default.removeItem(at: tmp)
-            throw EngineError.unreadable(file: url.path, reason: "rename failed")
+        let configData = try enc.encode(cfg)
+        let configURL = directory.appendingPathComponent("config.json")
+        let weights = try AtomicWriter(url: directory.appendingPathComponent("model.safetensors"))
+        try SafetensorsWriter.write(entries, into: weights)
+        if let current = FileManager.default.contents(atPath: configURL.path), current != configData {
+            try AtomicWriter.remove(configURL)
         }
+        try weights.commit()
+        try AtomicWriter.write(configData, to: configURL)
     }
 
     // MARK: forward

@@ -1,8 +1,9 @@
 import Foundation
+import SiftCore
 
-/// Writes safetensors files (F32, F16, BF16 and I64), atomically: the bytes go to a temporary
-/// file beside the target, which is renamed over it only once complete, so a crash mid-write
-/// never replaces a good checkpoint with half of one.
+/// Writes safetensors files (F32, F16, BF16 and I64) through SiftCore's `AtomicWriter`: a crash
+/// or a full disk mid-write never replaces a good file with half of one, and a failure is a
+/// `WriteError` naming the file (disk full included), with the temporary file removed.
 public enum SafetensorsWriter {
     public enum Payload {
         case f32(UnsafeBufferPointer<Float>)
@@ -22,7 +23,14 @@ public enum SafetensorsWriter {
     }
 
     public static func write(_ entries: [Entry], metadata: [String: String] = ["format": "pt"], to url: URL) throws {
-        let file = url.path
+        let (json, sorted) = try header(entries, metadata: metadata, file: url.path)
+        let out = try AtomicWriter(url: url)
+        try write(header: json, sorted, into: out)
+        try out.commit()
+    }
+
+    /// The JSON header (padded) and the entries in file order; checks each payload against its shape.
+    private static func header(_ entries: [Entry], metadata: [String: String], file: String) throws -> (Data, [Entry]) {
         // Header: names sorted (like the reference implementation), offsets in that order.
         let sorted = entries.sorted { $0.name < $1.name }
         var header: [String: Any] = [:]
@@ -54,38 +62,30 @@ public enum SafetensorsWriter {
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         // Pad the header with spaces to a multiple of 8 so the data section is aligned.
         while (json.count % 8) != 0 { json.append(0x20) }
+        return (json, sorted)
+    }
 
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        _ = FileManager.default.createFile(atPath: tmp.path, contents: nil)
-        guard let fh = FileHandle(forWritingAtPath: tmp.path) else {
-            throw EngineError.unreadable(file: tmp.path, reason: "cannot create temporary file")
-        }
-        var committed = false
-        defer {
-            try? fh.close()
-            if !committed { try? FileManager.default.removeItem(at: tmp) }
-        }
-        var len = UInt64(json.count).littleEndian
-        fh.write(Data(bytes: &len, count: 8))
-        fh.write(json)
+    /// Writes the file's bytes into `out` without committing it, so a caller can publish several
+    /// files in an order of its choosing (see `BertModel.save(directory:)`).
+    public static func write(_ entries: [Entry], metadata: [String: String] = ["format": "pt"], into out: AtomicWriter) throws {
+        let (json, sorted) = try header(entries, metadata: metadata, file: out.url.path)
+        try write(header: json, sorted, into: out)
+    }
+
+    private static func write(header json: Data, _ sorted: [Entry], into out: AtomicWriter) throws(WriteError) {
+        let len = UInt64(json.count)
+        try out.write((0..<8).map { UInt8(truncatingIfNeeded: len >> (8 * UInt64($0))) })
+        try out.write(json)
         for e in sorted {
-            var out = Data()
             switch e.payload {
             case .i64(let a):
-                a.withUnsafeBufferPointer { out = Data(buffer: $0) }
+                try out.write(a.withUnsafeBytes { Data($0) })
             case .f32(let b):
-                out = encode(b, dtype: e.dtype)
+                if e.dtype == .f32 { try out.write(UnsafeRawBufferPointer(b)) } else { try out.write(encode(b, dtype: e.dtype)) }
             case .f32Array(let a):
-                out = a.withUnsafeBufferPointer { encode($0, dtype: e.dtype) }
+                try out.write(a.withUnsafeBufferPointer { encode($0, dtype: e.dtype) })
             }
-            fh.write(out)
         }
-        try fh.synchronize()
-        try fh.close()
-        if rename(tmp.path, url.path) != 0 {
-            throw EngineError.unreadable(file: file, reason: "rename failed: \(String(cString: strerror(errno)))")
-        }
-        committed = true
     }
 
     private static func encode(_ b: UnsafeBufferPointer<Float>, dtype: DType) -> Data {

@@ -1,4 +1,5 @@
 import Foundation
+import SiftCore
 
 /// The evaluation report: one self-contained HTML file (inline CSS and SVG, no scripts, no
 /// external requests) with the metrics, a confusion-matrix heatmap, ROC and precision-recall
@@ -46,15 +47,10 @@ public struct HTMLReport {
         return h + "</body></html>\n"
     }
 
+    /// Writes `index.html` in `directory` through `AtomicWriter`: a reader never sees half a report.
     public func write(to directory: URL) throws -> URL {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let url = directory.appendingPathComponent("index.html")
-        let tmp = directory.appendingPathComponent(".index.html.tmp")
-        try Data(render().utf8).write(to: tmp)
-        // rename(2) replaces atomically: a reader never sees half a report.
-        guard rename(tmp.path, url.path) == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-        }
+        try AtomicWriter.write(Data(render().utf8), to: url)
         return url
     }
 

@@ -5,9 +5,9 @@ import Foundation
 
 struct AnyKey: CodingKey {
     var stringValue: String
-    var intValue: Int? { nil }
+    var intValue: Int?
     init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
+    init?(intValue: Int) { self.stringValue = "\(intValue)"; self.intValue = intValue }
 }
 
 extension Decoder {
@@ -15,7 +15,7 @@ extension Decoder {
     func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_: Keys.Type) throws {
         let known = Set(Keys.allCases.map(\.stringValue))
         let container = try container(keyedBy: AnyKey.self)
-        for key in container.allKeys where !known.contains(key.stringValue) {
+        for key in container.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) where !known.contains(key.stringValue) {
             throw DecodingError.dataCorrupted(.init(
                 codingPath: codingPath + [key],
                 debugDescription: "unknown key (known: \(known.sorted().joined(separator: ", ")))"))
@@ -128,5 +128,34 @@ extension RuleSetSpec {
             rules: try c.value(.rules, or: []),
             defaultLabel: try c.decodeIfPresent(String.self, forKey: .defaultLabel),
             belowScore: try c.decodeIfPresent(Double.self, forKey: .belowScore))
+    }
+}
+
+extension ServerConfig.TLS {
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(certificate: try c.decode(String.self, forKey: .certificate),
+                  privateKey: try c.decode(String.self, forKey: .privateKey))
+    }
+}
+
+extension ModelSpec {
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(path: try c.decode(String.self, forKey: .path),
+                  version: try c.decodeIfPresent(String.self, forKey: .version),
+                  fallback: try c.decodeIfPresent(RuleSetSpec.self, forKey: .fallback))
+    }
+}
+
+extension RuleSpec {
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(label: try c.decode(String.self, forKey: .label),
+                  keywords: try c.decodeIfPresent([String].self, forKey: .keywords),
+                  regex: try c.decodeIfPresent(String.self, forKey: .regex))
     }
 }

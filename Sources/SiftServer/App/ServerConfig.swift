@@ -114,6 +114,7 @@ public struct ModelSpec: Sendable, Codable, Equatable {
         self.version = version
         self.fallback = fallback
     }
+    enum CodingKeys: String, CodingKey, CaseIterable { case path, version, fallback }
 }
 
 /// Ordered keyword / regular-expression rules; the first match answers.
@@ -144,6 +145,7 @@ public struct RuleSpec: Sendable, Codable, Equatable {
         self.keywords = keywords
         self.regex = regex
     }
+    enum CodingKeys: String, CodingKey, CaseIterable { case label, keywords, regex }
 }
 
 /// A configuration problem, naming the file and the field.
@@ -233,5 +235,12 @@ extension ServerConfig {
 }
 
 extension Array where Element == any CodingKey {
-    var dotted: String { map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") }
+    /// `models.a.fallback.rules[0].regex`.
+    var dotted: String {
+        var s = ""
+        for k in self {
+            if let i = k.intValue { s += "[\(i)]" } else { s += s.isEmpty ? k.stringValue : "." + k.stringValue }
+        }
+        return s
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SiftCore
 import SiftData
 import SiftEngine
 import SiftEval
@@ -263,19 +264,29 @@ public final class Trainer: @unchecked Sendable {
         return Summary(epochs: results, bestEpoch: state.bestEpoch, best: state.best, stoppedEarly: stoppedEarly)
     }
 
-    /// Writes the Hugging Face folder: config.json + model.safetensors (each via a temporary
-    /// name and a rename) and the base model's tokenizer files.
+    /// Writes the Hugging Face folder: the base model's tokenizer files, then model.safetensors and
+    /// config.json (`BertModel.save`: config.json last, as the folder's commit record). Every file
+    /// goes through `AtomicWriter`. When the folder holds another model's tokenizer files (an
+    /// earlier run), config.json is removed first, so a kill mid-save leaves a folder that does
+    /// not load rather than one that loads as a mix. Re-saves within a run change only the weights,
+    /// one atomic rename: the folder always loads, as the previous best or the new one.
     func saveModel() throws {
-        try model.save(directory: out)
+        AtomicWriter.removeStaleTemporaries(in: out)
         let fm = FileManager.default
+        var tokenizer: [(URL, Data?)] = []
         for name in ["vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"] {
             let src = base.appendingPathComponent(name)
-            guard fm.fileExists(atPath: src.path) else { continue }
-            let dst = out.appendingPathComponent(name), tmp = out.appendingPathComponent(".\(name).tmp-\(getpid())")
-            try? fm.removeItem(at: tmp)
-            try fm.copyItem(at: src, to: tmp)
-            if rename(tmp.path, dst.path) != 0 { try? fm.removeItem(at: tmp); throw TrainError.badOption("cannot write \(dst.path)") }
+            let data = fm.fileExists(atPath: src.path) ? try Data(contentsOf: src) : nil
+            tokenizer.append((out.appendingPathComponent(name), data))
         }
+        if tokenizer.contains(where: { fm.contents(atPath: $0.0.path) != $0.1 }) {
+            try AtomicWriter.remove(out.appendingPathComponent("config.json"))
+        }
+        for (dst, data) in tokenizer {
+            // A tokenizer file the base lacks must not survive from an earlier run: loaders would prefer it.
+            if let data { try AtomicWriter.write(data, to: dst) } else { try AtomicWriter.remove(dst) }
+        }
+        try model.save(directory: out)
     }
 
     /// Pooled outputs [n, C] of the frozen encoder, in batches sorted by length.
