@@ -82,6 +82,24 @@ func temporaries(in dir: URL) -> [String] {
         }
     }
 
+    @Test func syncPutsTheBytesOnDiskWithoutPublishing() throws {
+        let dir = scratchFolder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("w.bin")
+        let w = try AtomicWriter(url: url)
+        try w.write([1, 2, 3])
+        try w.sync()
+        #expect(try Data(contentsOf: w.temporaryURL) == Data([1, 2, 3]))
+        #expect(!FileManager.default.fileExists(atPath: url.path))
+        try w.commit()
+        #expect(try Data(contentsOf: url) == Data([1, 2, 3]))
+        // A failing sync removes the temporary file.
+        let f = try AtomicWriter(url: url, fault: WriteFault(step: .sync, code: ENOSPC))
+        try f.write([9])
+        #expect(throws: WriteError.diskFull(path: url.path)) { try f.sync() }
+        #expect(temporaries(in: dir).isEmpty)
+        #expect(try Data(contentsOf: url) == Data([1, 2, 3]))
+    }
+
     @Test func aFailedFolderSyncComesAfterTheNewFileIsInPlace() throws {
         let dir = scratchFolder(); defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("f.txt")

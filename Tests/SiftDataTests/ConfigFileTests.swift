@@ -30,13 +30,13 @@ import SiftTestSupport
 
     @Test func errorsNameTheFileAndTheFieldOrLine() {
         let wrongType = problem("t.yaml", "kinds: card\n")
-        #expect(wrongType.contains("t.yaml") && wrongType.contains("'kinds'"), wrongType)
+        #expect(wrongType.contains("t.yaml") && wrongType.contains("'kinds'"), "\(wrongType)")
         let missing = problem("m.json", #"{"patterns": [{"name": "x"}]}"#)
-        #expect(missing.contains("m.json") && missing.contains("patterns[0].regex"), missing)
+        #expect(missing.contains("m.json") && missing.contains("patterns[0].regex"), "\(missing)")
         let syntax = problem("s.yaml", "kinds: [card\n")
-        #expect(syntax.contains("s.yaml:") && syntax.contains("not valid YAML"), syntax)
+        #expect(syntax.contains("s.yaml:") && syntax.contains("not valid YAML"), "\(syntax)")
         let json = problem("j.json", "{\"kinds\": [}")
-        #expect(json.contains("j.json"), json)
+        #expect(json.contains("j.json"), "\(json)")
     }
 
     @Test func yamlFeaturesBeyondTheOldSubsetWork() throws {

@@ -67,6 +67,7 @@ import Glibc
         done.wait()
         #expect(watch.looks > 0)
         #expect(watch.missing.isEmpty, "\(watch.missing.count) times a file was missing: \(Set(watch.missing))")
-        #expect(try BertModel.load(directory: out).parameters.storage[0] == 14)
+        let reloaded = try BertModel.load(directory: out)
+        #expect(reloaded.parameters.storage[0] == 14, "first value \(reloaded.parameters.storage[0]), layout \(reloaded.layout.entries.first?.name ?? "")")
     }
 }

@@ -98,6 +98,22 @@ public final class AtomicWriter {
         if let failure { throw failure }
     }
 
+    /// Flushes and fsyncs the temporary file without publishing it: after this, `commit()` can
+    /// only fail at the rename (or the folder's fsync). For callers that must know the bytes are
+    /// on disk before they change anything else (`BertModel.save` removes a stale config.json).
+    /// On an error the temporary file is removed.
+    public func sync() throws(WriteError) {
+        guard phase == .open else { throw .writeFailed(path: url.path, reason: "the writer was already committed or discarded") }
+        do throws(WriteError) {
+            try flush()
+            if let fault, fault.step == .sync { throw WriteError.system(.sync, code: fault.code, path: url.path) }
+            if fsync(fd) != 0 { throw WriteError.system(.sync, code: errno, path: url.path) }
+        } catch {
+            abandon()
+            throw error
+        }
+    }
+
     /// Flushes, fsyncs and renames the temporary file over `url`, then fsyncs the folder. On an
     /// error before the rename the temporary file is removed and `url` is untouched; an error
     /// from the folder's fsync comes after the new file is in place.

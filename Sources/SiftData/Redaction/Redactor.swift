@@ -57,8 +57,13 @@ public struct RedactionConfig: Sendable, Codable, Equatable {
         }
         let isYAML = ["yaml", "yml"].contains(url.pathExtension.lowercased())
         do {
-            if isYAML { return try YAMLDecoder().decode(RedactionConfig.self, from: data) }
-            return try JSONDecoder().decode(RedactionConfig.self, from: data)
+            do {
+                if isYAML { return try YAMLDecoder().decode(RedactionConfig.self, from: data) }
+                return try JSONDecoder().decode(RedactionConfig.self, from: data)
+            } catch DecodingError.dataCorrupted(let ctx) where ctx.underlyingError is DataError || ctx.underlyingError is YamlError {
+                // Yams wraps every error that is not a DecodingError; unwrap ours and its syntax errors.
+                throw ctx.underlyingError ?? DataError.invalidArgument(ctx.debugDescription)
+            }
         } catch let e as DataError {
             throw DataError.invalidArgument("\(url.path): \(e.errorDescription ?? "")")
         } catch let e as YamlError {

@@ -99,6 +99,8 @@ public final class BertModel: @unchecked Sendable {
         let configURL = directory.appendingPathComponent("config.json")
         let weights = try AtomicWriter(url: directory.appendingPathComponent("model.safetensors"))
         try SafetensorsWriter.write(entries, into: weights)
+        // On disk before anything changes: a full disk fails here, leaving the old folder whole.
+        try weights.sync()
         if let current = FileManager.default.contents(atPath: configURL.path), current != configData {
             try AtomicWriter.remove(configURL)
         }

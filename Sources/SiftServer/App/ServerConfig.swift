@@ -179,6 +179,9 @@ extension ServerConfig {
             throw ConfigError("\(source): missing field '\((ctx.codingPath + [key]).dotted)'")
         } catch let DecodingError.valueNotFound(_, ctx) {
             throw ConfigError("\(source): field '\(ctx.codingPath.dotted)' has no value")
+        } catch let DecodingError.dataCorrupted(ctx) where ctx.codingPath.isEmpty && ctx.underlyingError is YamlError {
+            // Yams wraps its syntax errors; their description starts with LINE:COLUMN.
+            throw ConfigError("\(source):\(ctx.underlyingError.map { "\($0)" } ?? "")")
         } catch let DecodingError.dataCorrupted(ctx) {
             throw ConfigError("\(source): field '\(ctx.codingPath.dotted)': \(ctx.debugDescription)")
         } catch {
