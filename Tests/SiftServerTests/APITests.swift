@@ -248,10 +248,21 @@ import SiftTestSupport
         let router = Router(context: SiftRequestContext.self)
         router.add(middleware: ObservationMiddleware(metrics: ServerMetrics()))
         router.get("long") { _, _ -> Response in throw APIError.limit(.maxCharsPerText, "too long") }
+        router.get("framework") { _, _ -> Response in throw HTTPError(.badRequest, message: "bad parameter") }
+        router.get("crash") { _, _ -> Response in throw CancellationError() }
         try await Application(router: router).test(.router) { client async throws in
             let r = try await client.execute(uri: "/long", method: .get, headers: [.init("X-Request-ID")!: "r-9"])
             #expect(r.status == .unprocessableContent)
             #expect(String(buffer: r.body) == #"{"error":{"code":"limit_exceeded","limit":"max_chars_per_text","message":"too long","request_id":"r-9"}}"#)
+            // The framework's own errors and unknown ones come out in the same shape.
+            let framework = try await client.execute(uri: "/framework", method: .get)
+            #expect(framework.status == .badRequest)
+            #expect(errorOf(framework)?["code"] as? String == "bad_request")
+            #expect(errorOf(framework)?["message"] as? String == "bad parameter")
+            let crash = try await client.execute(uri: "/crash", method: .get)
+            #expect(crash.status == .internalServerError)
+            #expect(errorOf(crash)?["code"] as? String == "internal_error")
+            #expect(errorOf(crash)?["request_id"] as? String == crash.headers[.init("X-Request-ID")!])
         }
     }
 }

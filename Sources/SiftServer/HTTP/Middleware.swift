@@ -17,14 +17,16 @@ struct ObservationMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch let error as APIError {
-            if error.status.kind == .serverError {
+            if error.status == .internalServerError {  // 503s are back-pressure, not faults
                 context.logger.error("request failed", metadata: ["code": .string(error.code.name), "error": .string(error.message)])
             }
             response = error.response(requestID: context.requestID)
         } catch let error as HTTPError {
-            // The router's own errors (404 for unknown paths, 400 for bad parameters) in our JSON shape.
-            let code: APIErrorCode = switch error.status.kind {
-            case .clientError: error.status == .notFound ? .notFound : .badRequest
+            // The framework's own errors (404 for unknown paths, 400 for bad parameters) in our JSON shape.
+            let code: APIErrorCode = switch error.status {
+            case .notFound: .notFound
+            case .contentTooLarge: .limitExceeded(.maxBodyBytes)
+            case _ where error.status.kind == .clientError: .badRequest
             default: .internalError
             }
             response = APIError(code, error.body ?? error.status.reasonPhrase, headers: error.headers).response(requestID: context.requestID)
