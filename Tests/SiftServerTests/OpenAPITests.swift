@@ -94,7 +94,7 @@ import Testing
         try check(ModelListing.self, minimal: .init(models: []), full: .init(models: []))
         try check(ModelListing.Entry.self,
                   minimal: .init(name: "m", version: "1", state: .failed, fallbackRules: 0),
-                  full: .init(name: "m", version: "1", state: .loaded, task: "regression", labels: [], maxLength: 8,
+                  full: .init(name: "m", version: "1", state: .loaded, task: .regression, labels: [], maxLength: 8,
                               fallbackRules: 1, error: "x"))
         try check(HealthStatus.self, minimal: .init(status: .ok), full: .init(status: .ready, models: ["m": .loaded]))
         let inner = APIError.Body.Inner(code: "c", message: "m", limit: nil, requestID: nil)

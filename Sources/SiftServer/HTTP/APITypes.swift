@@ -168,7 +168,7 @@ struct ModelListing: Encodable {
         var name: String
         var version: String
         var state: ModelLoadState
-        var task: String?
+        var task: ModelTask?
         var labels: [String]?
         var maxLength: Int?
         var fallbackRules: Int
@@ -201,15 +201,14 @@ extension ModelListing.Entry: APIObject {
 }
 
 extension ModelTask {
-    /// Every task, for the document; the switch stops compiling when a task is added.
+    /// Every task, for the document. (ModelTask is not CaseIterable; the exhaustive switch
+    /// stops compiling when a task is added, so the list cannot silently fall behind.)
     static var documented: [ModelTask] {
-        let all: [ModelTask] = [.singleLabel, .multiLabel, .regression, .embedding]
-        for task in all {
+        [.singleLabel, .multiLabel, .regression, .embedding].filter { task in
             switch task {
-            case .singleLabel, .multiLabel, .regression, .embedding: break
+            case .singleLabel, .multiLabel, .regression, .embedding: true
             }
         }
-        return all
     }
 }
 

@@ -22,7 +22,7 @@ struct ModelsController: Sendable {
             var error: String? = nil
             if case .failed(let why) = m.state { error = why }
             return .init(name: m.name, version: m.version, state: m.loadState,
-                         task: info?.task.rawValue, labels: info?.labels, maxLength: info?.maxLength,
+                         task: info?.task, labels: info?.labels, maxLength: info?.maxLength,
                          fallbackRules: m.rules?.rules.count ?? 0, error: error)
         }
         return try JSONBody.response(.ok, ModelListing(models: entries))
