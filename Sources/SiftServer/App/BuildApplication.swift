@@ -45,6 +45,8 @@ public struct SiftApplication: Sendable {
     public let registry: ModelRegistry
     public let metrics: ServerMetrics
     public let auditLog: SQLiteAuditLog?
+    /// "METHOD /path" of every route (captures as `{name}`), checked against the document.
+    let routes: [String]
     let loader: any ModelLoader
     let batching: DynamicBatcher.Options
     let logger: Logger
@@ -107,6 +109,7 @@ public func buildApplication(_ config: ServerConfig, dependencies deps: ServerDe
     let inference = Inference(timeout: .milliseconds(config.limits.requestTimeoutMs), metrics: metrics)
     ModelsController(registry: registry, limits: config.limits, inference: inference, audit: audit)
         .addRoutes(to: secured.group("v1"))
+    let routes = router.routes.map { "\($0.method) \($0.path)" }
 
     let server: HTTPServerBuilder
     if let tls = config.tls {
@@ -121,7 +124,7 @@ public func buildApplication(_ config: ServerConfig, dependencies deps: ServerDe
         onServerRunning: { channel in await onRunning?(channel.localAddress?.port ?? 0) },
         logger: deps.logger)
 
-    let built = SiftApplication(app: app, registry: registry, metrics: metrics, auditLog: sqlite,
+    let built = SiftApplication(app: app, registry: registry, metrics: metrics, auditLog: sqlite, routes: routes,
                                 loader: deps.loader, batching: batching, logger: deps.logger)
     if let sqlite {
         app.addServices(RetentionService(log: sqlite, days: config.audit.retentionDays, logger: deps.logger))
@@ -129,7 +132,7 @@ public func buildApplication(_ config: ServerConfig, dependencies deps: ServerDe
     if let reloadModels = deps.reloadModels {
         app.addServices(ReloadOnHangup(app: built, specs: reloadModels))
     }
-    return SiftApplication(app: app, registry: registry, metrics: metrics, auditLog: sqlite,
+    return SiftApplication(app: app, registry: registry, metrics: metrics, auditLog: sqlite, routes: routes,
                            loader: deps.loader, batching: batching, logger: deps.logger)
 }
 

@@ -15,23 +15,23 @@ struct Inference: Sendable {
         guard let batcher = served.batcher, let info = served.info else {
             // Failed to load: only rules can answer.
             return try rulesOrThrow(served, req.texts, reason: "load_failed",
-                                    APIError(.serviceUnavailable, code: "model_unavailable",
+                                    APIError(.modelUnavailable,
                                              "model '\(served.name)' failed to load and has no fallback rules"))
         }
         let outputs: [Classification]
         do {
             outputs = try await withTimeout(timeout) { try await batcher.classify(req.texts) }
         } catch BatcherError.queueFull {
-            throw APIError.retryLater("overloaded", "model '\(served.name)' has a full queue; retry later", after: 1)
+            throw APIError(.overloaded, "model '\(served.name)' has a full queue; retry later", retryAfter: 1)
         } catch BatcherError.stopped {
-            throw APIError.retryLater("reloading", "model '\(served.name)' is being reloaded; retry", after: 1)
+            throw APIError(.reloading, "model '\(served.name)' is being reloaded; retry", retryAfter: 1)
         } catch is TimeoutError {
             return try rulesOrThrow(served, req.texts, reason: "timeout",
-                                    APIError.limit(.gatewayTimeout, "request_timeout_ms",
+                                    APIError.limit(.requestTimeoutMs,
                                                    "inference took longer than \(timeout) and the model has no fallback rules"))
         } catch {
             return try rulesOrThrow(served, req.texts, reason: "error",
-                                    APIError(.internalServerError, code: "inference_error", "inference failed: \(error)"))
+                                    APIError(.inferenceError, "inference failed: \(error)"))
         }
         var results: [TextResult] = []
         var lowScore = 0
@@ -49,18 +49,18 @@ struct Inference: Sendable {
 
     func embed(_ served: ServedModel, _ texts: [String]) async throws -> [[Float]] {
         guard let batcher = served.batcher else {
-            throw APIError(.serviceUnavailable, code: "model_unavailable", "model '\(served.name)' failed to load")
+            throw APIError(.modelUnavailable, "model '\(served.name)' failed to load")
         }
         do {
             return try await withTimeout(timeout) { try await batcher.embed(texts) }
         } catch BatcherError.queueFull {
-            throw APIError.retryLater("overloaded", "model '\(served.name)' has a full queue; retry later", after: 1)
+            throw APIError(.overloaded, "model '\(served.name)' has a full queue; retry later", retryAfter: 1)
         } catch BatcherError.stopped {
-            throw APIError.retryLater("reloading", "model '\(served.name)' is being reloaded; retry", after: 1)
+            throw APIError(.reloading, "model '\(served.name)' is being reloaded; retry", retryAfter: 1)
         } catch is TimeoutError {
-            throw APIError.limit(.gatewayTimeout, "request_timeout_ms", "inference took longer than \(timeout)")
+            throw APIError.limit(.requestTimeoutMs, "inference took longer than \(timeout)")
         } catch {
-            throw APIError(.internalServerError, code: "inference_error", "inference failed: \(error)")
+            throw APIError(.inferenceError, "inference failed: \(error)")
         }
     }
 
@@ -73,7 +73,7 @@ struct Inference: Sendable {
     static func rulesResult(_ rules: RuleSet, _ text: String) -> TextResult {
         let (label, rule) = rules.answer(text)
         return TextResult(label: label, score: nil, labels: label.map { [$0] }, scores: nil, logits: nil,
-                          answeredBy: "rules", rule: rule)
+                          answeredBy: .rules, rule: rule)
     }
 
     /// Shapes one model output by the request's `top_k`, `threshold` and `raw_scores`.
@@ -81,7 +81,7 @@ struct Inference: Sendable {
         let labels = info.labels
         let n = min(labels.count, out.scores.count)
         let order = (0..<n).sorted { out.scores[$0] > out.scores[$1] }
-        var r = TextResult(answeredBy: "model")
+        var r = TextResult(answeredBy: .model)
         if info.task == .regression {
             r.score = out.scores.first.map(Double.init)
         } else if let top = order.first {

@@ -1,7 +1,22 @@
 import Foundation
 
-// The JSON bodies of the API (see openapi.json). Request types decode strictly: unknown fields
-// and wrong types are refused with the field named, so a typo never silently changes a result.
+// The JSON bodies of the API. Request types decode strictly: unknown fields and wrong types are
+// refused with the field named, so a typo never silently changes a result. Each type declares
+// the schema of its fields beside its CodingKeys; OpenAPIDocument is generated from them.
+
+/// Who answered a text: the model, or its fallback rules.
+enum AnswerSource: String, Codable, CaseIterable, Sendable {
+    case model, rules
+}
+
+/// A configured model as listings and readiness report it.
+enum ModelLoadState: String, Codable, CaseIterable, Sendable {
+    case loaded, failed
+}
+
+extension ServedModel {
+    var loadState: ModelLoadState { isLoaded ? .loaded : .failed }
+}
 
 /// `texts` may be one string or an array of strings.
 struct TextsField: Decodable {
@@ -17,6 +32,9 @@ struct TextsField: Decodable {
                 codingPath: decoder.codingPath, debugDescription: "must be a string or an array of strings"))
         }
     }
+
+    static let schema = Schema.oneOf(.string, .array(of: .string, minItems: 1))
+        .described("One text or several (limits: max_texts_per_request, max_chars_per_text).")
 }
 
 struct ClassifyRequest: Decodable {
@@ -41,6 +59,20 @@ struct ClassifyRequest: Decodable {
     }
 }
 
+extension ClassifyRequest: APIObject {
+    static let schemaName = "ClassifyRequest"
+    static let closed = true
+    static let fields: [SchemaField<CodingKeys>] = [
+        .required(.texts, TextsField.schema),
+        .optional(.topK, Schema.integer(minimum: 1).described("Keep only the k best labels in `scores`")),
+        .optional(.threshold, Schema.number(minimum: 0, maximum: 1)
+            .described("`labels` lists labels scoring at least this (multi-label default 0.5)")),
+        .optional(.rawScores, Schema.boolean.defaulting(false).described("Also return the head's raw logits")),
+        .optional(.truncate, Schema.boolean.defaulting(true)
+            .described("false: texts longer than the model's max length are refused (422, limit max_length)")),
+    ]
+}
+
 struct EmbedRequest: Decodable {
     var texts: [String]
     var truncate: Bool
@@ -55,6 +87,16 @@ struct EmbedRequest: Decodable {
     }
 }
 
+extension EmbedRequest: APIObject {
+    static let schemaName = "EmbedRequest"
+    static let closed = true
+    static let fields: [SchemaField<CodingKeys>] = [
+        .required(.texts, TextsField.schema),
+        .optional(.truncate, Schema.boolean.defaulting(true)
+            .described("false: texts longer than the model's max length are refused (422, limit max_length)")),
+    ]
+}
+
 /// One text's answer.
 struct TextResult: Encodable, Equatable {
     var label: String?
@@ -65,14 +107,26 @@ struct TextResult: Encodable, Equatable {
     var scores: [String: Double]?
     /// Raw head outputs by label, when `raw_scores` is true.
     var logits: [String: Double]?
-    /// "model" or "rules".
-    var answeredBy: String
+    var answeredBy: AnswerSource
     /// Index of the fallback rule that matched, when the rules answered.
     var rule: Int?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case label, score, labels, scores, logits, answeredBy = "answered_by", rule
     }
+}
+
+extension TextResult: APIObject {
+    static let schemaName = "TextResult"
+    static let fields: [SchemaField<CodingKeys>] = [
+        .optional(.label, Schema.string.described("The top label (absent for regression, or when rules had no default)")),
+        .optional(.score, Schema.number.described("The top label's score; the value for regression")),
+        .optional(.labels, Schema.array(of: .string).described("Labels at or above the threshold")),
+        .optional(.scores, Schema.map(of: .number).described("Score by label: all labels, or the top `top_k`")),
+        .optional(.logits, Schema.map(of: .number).described("Raw head outputs by label, when `raw_scores` is true")),
+        .required(.answeredBy, Schema.enumeration(AnswerSource.self)),
+        .optional(.rule, Schema.integer.described("Index of the fallback rule that matched")),
+    ]
 }
 
 struct ClassifyResponse: Encodable {
@@ -80,7 +134,15 @@ struct ClassifyResponse: Encodable {
     var version: String
     var requestID: String
     var results: [TextResult]
-    enum CodingKeys: String, CodingKey { case model, version, requestID = "request_id", results }
+    enum CodingKeys: String, CodingKey, CaseIterable { case model, version, requestID = "request_id", results }
+}
+
+extension ClassifyResponse: APIObject {
+    static let schemaName = "ClassifyResponse"
+    static let fields: [SchemaField<CodingKeys>] = [
+        .required(.model, .string), .required(.version, .string), .required(.requestID, .string),
+        .required(.results, Schema.array(of: .ref(TextResult.self)).described("One per text, in order")),
+    ]
 }
 
 struct EmbedResponse: Encodable {
@@ -89,22 +151,82 @@ struct EmbedResponse: Encodable {
     var requestID: String
     var dimensions: Int
     var embeddings: [[Float]]
-    enum CodingKeys: String, CodingKey { case model, version, requestID = "request_id", dimensions, embeddings }
+    enum CodingKeys: String, CodingKey, CaseIterable { case model, version, requestID = "request_id", dimensions, embeddings }
+}
+
+extension EmbedResponse: APIObject {
+    static let schemaName = "EmbedResponse"
+    static let fields: [SchemaField<CodingKeys>] = [
+        .required(.model, .string), .required(.version, .string), .required(.requestID, .string),
+        .required(.dimensions, .integer),
+        .required(.embeddings, Schema.array(of: .array(of: .number)).described("One vector per text, in order")),
+    ]
 }
 
 struct ModelListing: Encodable {
     struct Entry: Encodable {
         var name: String
         var version: String
-        var state: String
-        var task: String?
+        var state: ModelLoadState
+        var task: ModelTask?
         var labels: [String]?
         var maxLength: Int?
         var fallbackRules: Int
         var error: String?
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case name, version, state, task, labels, maxLength = "max_length", fallbackRules = "fallback_rules", error
         }
     }
     var models: [Entry]
+    enum CodingKeys: String, CodingKey, CaseIterable { case models }
+}
+
+extension ModelListing: APIObject {
+    static let schemaName = "ModelList"
+    static let fields: [SchemaField<CodingKeys>] = [.required(.models, .array(of: .ref(Entry.self)))]
+}
+
+extension ModelListing.Entry: APIObject {
+    static let schemaName = "ModelEntry"
+    static let fields: [SchemaField<CodingKeys>] = [
+        .required(.name, .string),
+        .required(.version, .string),
+        .required(.state, .enumeration(ModelLoadState.self)),
+        .optional(.task, Schema.enumeration(ModelTask.documented.map(\.rawValue)).described("Absent when the model failed to load")),
+        .optional(.labels, .array(of: .string)),
+        .optional(.maxLength, Schema.integer.described("Tokens per text")),
+        .required(.fallbackRules, .integer),
+        .optional(.error, Schema.string.described("Why the model failed to load")),
+    ]
+}
+
+extension ModelTask {
+    /// Every task, for the document. (ModelTask is not CaseIterable; the exhaustive switch
+    /// stops compiling when a task is added, so the list cannot silently fall behind.)
+    static var documented: [ModelTask] {
+        [.singleLabel, .multiLabel, .regression, .embedding].filter { task in
+            switch task {
+            case .singleLabel, .multiLabel, .regression, .embedding: true
+            }
+        }
+    }
+}
+
+/// `/health` and `/ready`.
+struct HealthStatus: Encodable {
+    enum Condition: String, Encodable, CaseIterable {
+        case ok, ready
+        case notReady = "not_ready"
+    }
+    var status: Condition
+    var models: [String: ModelLoadState]?
+    enum CodingKeys: String, CodingKey, CaseIterable { case status, models }
+}
+
+extension HealthStatus: APIObject {
+    static let schemaName = "Status"
+    static let fields: [SchemaField<CodingKeys>] = [
+        .required(.status, Schema.enumeration(Condition.self).described("/health: ok; /ready: ready or not_ready")),
+        .optional(.models, Schema.map(of: .enumeration(ModelLoadState.self)).described("/ready: state by model name")),
+    ]
 }

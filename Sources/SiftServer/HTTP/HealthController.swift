@@ -6,22 +6,17 @@ struct HealthController: Sendable {
     let registry: ModelRegistry
     let metrics: ServerMetrics
 
-    struct Status: Encodable {
-        var status: String
-        var models: [String: String]?
-    }
-
     /// Live: the process answers.
     @Sendable func health(_ request: Request, context: SiftRequestContext) async throws -> Response {
-        JSONBody.response(.ok, Status(status: "ok"))
+        try JSONBody.response(.ok, HealthStatus(status: .ok))
     }
 
     /// Ready: every configured model is loaded (503 lists the ones that are not).
     @Sendable func ready(_ request: Request, context: SiftRequestContext) async throws -> Response {
         let all = registry.all
-        let states = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0.isLoaded ? "loaded" : "failed") })
+        let states = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0.loadState) })
         let ready = !all.isEmpty && all.allSatisfy(\.isLoaded)
-        return JSONBody.response(ready ? .ok : .serviceUnavailable, Status(status: ready ? "ready" : "not_ready", models: states))
+        return try JSONBody.response(ready ? .ok : .serviceUnavailable, HealthStatus(status: ready ? .ready : .notReady, models: states))
     }
 
     @Sendable func metricsText(_ request: Request, context: SiftRequestContext) async throws -> Response {
@@ -29,7 +24,7 @@ struct HealthController: Sendable {
     }
 
     @Sendable func openAPI(_ request: Request, context: SiftRequestContext) async throws -> Response {
-        text(OpenAPIDocument.json, type: "application/json; charset=utf-8")
+        try JSONBody.response(.ok, OpenAPIDocument.document)
     }
 
     @Sendable func index(_ request: Request, context: SiftRequestContext) async throws -> Response {

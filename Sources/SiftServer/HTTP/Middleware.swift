@@ -17,16 +17,22 @@ struct ObservationMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch let error as APIError {
-            response = try error.response(from: request, context: context)
+            if error.status == .internalServerError {  // 503s are back-pressure, not faults
+                context.logger.error("request failed", metadata: ["code": .string(error.code.name), "error": .string(error.message)])
+            }
+            response = error.response(requestID: context.requestID)
         } catch let error as HTTPError {
-            // The router's own errors (404 for unknown paths, 405, ...) in our JSON shape.
-            let code = error.status == .notFound ? "not_found" : "http_\(error.status.code)"
-            let message = error.body ?? error.status.reasonPhrase
-            response = try APIError(error.status, code: code, message, headers: error.headers).response(from: request, context: context)
+            // The framework's own errors (404 for unknown paths, 400 for bad parameters) in our JSON shape.
+            let code: APIErrorCode = switch error.status {
+            case .notFound: .notFound
+            case .contentTooLarge: .limitExceeded(.maxBodyBytes)
+            case _ where error.status.kind == .clientError: .badRequest
+            default: .internalError
+            }
+            response = APIError(code, error.body ?? error.status.reasonPhrase, headers: error.headers).response(requestID: context.requestID)
         } catch {
             context.logger.error("unhandled error", metadata: ["error": .string("\(error)")])
-            response = try APIError(.internalServerError, code: "internal_error", "internal error")
-                .response(from: request, context: context)
+            response = APIError(.internalError, "internal error").response(requestID: context.requestID)
         }
         response.headers[.init("X-Request-ID")!] = context.requestID
         let seconds = (ContinuousClock.now - start).seconds
@@ -76,7 +82,7 @@ struct AuthMiddleware: RouterMiddleware {
             }
         }
         if let limiter, let wait = limiter.take(context.principal.id) {
-            throw APIError.retryLater("rate_limited", "rate limit exceeded for '\(context.principal.id)'", after: Int(wait.rounded(.up)))
+            throw APIError(.rateLimited, "rate limit exceeded for '\(context.principal.id)'", retryAfter: Int(wait.rounded(.up)))
         }
         context.logger[metadataKey: "principal"] = .string(context.principal.id)
         return try await next(request, context)
@@ -96,8 +102,6 @@ struct AuthMiddleware: RouterMiddleware {
     }
 
     func unauthorized(_ message: String) -> APIError {
-        var h = HTTPFields()
-        h[.wwwAuthenticate] = "Bearer realm=\"sift\""
-        return APIError(.unauthorized, code: "unauthorized", message, headers: h)
+        APIError(.unauthorized, message)
     }
 }

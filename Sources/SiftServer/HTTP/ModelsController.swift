@@ -21,11 +21,11 @@ struct ModelsController: Sendable {
             let info = m.info
             var error: String? = nil
             if case .failed(let why) = m.state { error = why }
-            return .init(name: m.name, version: m.version, state: m.isLoaded ? "loaded" : "failed",
-                         task: info?.task.rawValue, labels: info?.labels, maxLength: info?.maxLength,
+            return .init(name: m.name, version: m.version, state: m.loadState,
+                         task: info?.task, labels: info?.labels, maxLength: info?.maxLength,
                          fallbackRules: m.rules?.rules.count ?? 0, error: error)
         }
-        return JSONBody.response(.ok, ModelListing(models: entries))
+        return try JSONBody.response(.ok, ModelListing(models: entries))
     }
 
     @Sendable func classify(_ request: Request, context: SiftRequestContext) async throws -> Response {
@@ -36,7 +36,7 @@ struct ModelsController: Sendable {
             let req: ClassifyRequest = try await decodeBody(request, context)
             texts = req.texts
             if served.info?.task == .embedding {
-                throw APIError(.unprocessableContent, code: "unsupported_task", "model '\(served.name)' has no classification head; use /embed")
+                throw APIError(.unsupportedTask, "model '\(served.name)' has no classification head; use /embed")
             }
             try checkTexts(req.texts, truncate: req.truncate, served: served)
             if let k = req.topK, k < 1 || (served.info.map { k > $0.labels.count } ?? false) {
@@ -50,8 +50,8 @@ struct ModelsController: Sendable {
             try await record(context, served, "classify", req.texts, start: start, status: 200,
                              answeredBy: answer.results.map(\.answeredBy),
                              labels: answer.results.map(\.label), scores: answer.results.map(\.score))
-            return JSONBody.response(.ok, body)
-        } catch let error as APIError where error.code != "audit_unavailable" {
+            return try JSONBody.response(.ok, body)
+        } catch let error as APIError where error.code != .auditUnavailable {
             // Refusals and failures are on the record too (texts only if they were readable).
             try? await record(context, served, "classify", texts, start: start, status: Int(error.status.code),
                               answeredBy: [], labels: [], scores: [])
@@ -69,10 +69,10 @@ struct ModelsController: Sendable {
             try checkTexts(req.texts, truncate: req.truncate, served: served)
             let vectors = try await inference.embed(served, req.texts)
             try await record(context, served, "embed", req.texts, start: start, status: 200,
-                             answeredBy: Array(repeating: "model", count: vectors.count), labels: [], scores: [])
-            return JSONBody.response(.ok, EmbedResponse(model: served.name, version: served.version, requestID: context.requestID,
+                             answeredBy: Array(repeating: .model, count: vectors.count), labels: [], scores: [])
+            return try JSONBody.response(.ok, EmbedResponse(model: served.name, version: served.version, requestID: context.requestID,
                                                         dimensions: vectors.first?.count ?? 0, embeddings: vectors))
-        } catch let error as APIError where error.code != "audit_unavailable" {
+        } catch let error as APIError where error.code != .auditUnavailable {
             try? await record(context, served, "embed", texts, start: start, status: Int(error.status.code),
                               answeredBy: [], labels: [], scores: [])
             throw error
@@ -85,13 +85,13 @@ struct ModelsController: Sendable {
     func model(_ context: SiftRequestContext) throws -> ServedModel {
         let name = context.parameters.get("name") ?? ""
         if let problem = ModelName.problem(with: name) {
-            throw APIError(.badRequest, code: "invalid_model_name", problem)
+            throw APIError(.invalidModelName, problem)
         }
         guard let served = registry.model(named: name) else {
-            throw APIError(.notFound, code: "model_not_found", "no model named '\(name)'")
+            throw APIError(.modelNotFound, "no model named '\(name)'")
         }
         guard context.principal.mayUse(model: name) else {
-            throw APIError(.forbidden, code: "forbidden", "'\(context.principal.id)' may not use model '\(name)'")
+            throw APIError(.forbidden, "'\(context.principal.id)' may not use model '\(name)'")
         }
         return served
     }
@@ -101,27 +101,27 @@ struct ModelsController: Sendable {
     func decodeBody<T: Decodable>(_ request: Request, _ context: SiftRequestContext) async throws -> T {
         let limit = limits.maxBodyBytes
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
-            throw APIError.limit(.contentTooLarge, "max_body_bytes", "body is \(declared) bytes; the limit is \(limit)")
+            throw APIError.limit(.maxBodyBytes, "body is \(declared) bytes; the limit is \(limit)")
         }
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
-            throw APIError.limit(.contentTooLarge, "max_body_bytes", "body exceeds the limit of \(limit) bytes")
+            throw APIError.limit(.maxBodyBytes, "body exceeds the limit of \(limit) bytes")
         }
         let bytes = buffer.readableBytesView
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-            throw APIError(.badRequest, code: "empty_body", "request body is empty; expected a JSON object")
+            throw APIError(.emptyBody, "request body is empty; expected a JSON object")
         }
         guard String(validating: bytes, as: UTF8.self) != nil else {
-            throw APIError(.badRequest, code: "invalid_utf8", "request body is not valid UTF-8")
+            throw APIError(.invalidUTF8, "request body is not valid UTF-8")
         }
         do {
             return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch let DecodingError.dataCorrupted(ctx) where ctx.codingPath.isEmpty {
-            throw APIError(.badRequest, code: "invalid_json", "request body is not valid JSON")
+            throw APIError(.invalidJSON, "request body is not valid JSON")
         } catch let DecodingError.typeMismatch(_, ctx) where ctx.codingPath.isEmpty {
-            throw APIError(.badRequest, code: "invalid_json", "request body must be a JSON object")
+            throw APIError(.invalidJSON, "request body must be a JSON object")
         } catch let DecodingError.typeMismatch(_, ctx) {
             throw APIError.invalid("field '\(ctx.codingPath.dotted)' has the wrong type: \(Self.expected(ctx))")
         } catch let DecodingError.keyNotFound(key, _) {
@@ -148,11 +148,11 @@ struct ModelsController: Sendable {
     func checkTexts(_ texts: [String], truncate: Bool, served: ServedModel) throws {
         if texts.isEmpty { throw APIError.invalid("field 'texts' must hold at least one text") }
         if texts.count > limits.maxTextsPerRequest {
-            throw APIError.limit(.contentTooLarge, "max_texts_per_request",
+            throw APIError.limit(.maxTextsPerRequest,
                                  "\(texts.count) texts sent; the limit is \(limits.maxTextsPerRequest) per request")
         }
         for (i, t) in texts.enumerated() where t.unicodeScalars.count > limits.maxCharsPerText {
-            throw APIError.limit(.unprocessableContent, "max_chars_per_text",
+            throw APIError.limit(.maxCharsPerText,
                                  "texts[\(i)] has \(t.unicodeScalars.count) characters; the limit is \(limits.maxCharsPerText)")
         }
         if !truncate, let model = served.batcher?.model {
@@ -160,7 +160,7 @@ struct ModelsController: Sendable {
             for (i, t) in texts.enumerated() {
                 let n = model.tokenCount(t)
                 if n > max {
-                    throw APIError.limit(.unprocessableContent, "max_length",
+                    throw APIError.limit(.maxLength,
                                          "texts[\(i)] is \(n) tokens; the model takes \(max) and truncate is false")
                 }
             }
@@ -168,18 +168,18 @@ struct ModelsController: Sendable {
     }
 
     func record(_ context: SiftRequestContext, _ served: ServedModel, _ endpoint: String, _ texts: [String],
-                start: ContinuousClock.Instant, status: Int, answeredBy: [String], labels: [String?], scores: [Double?]) async throws {
+                start: ContinuousClock.Instant, status: Int, answeredBy: [AnswerSource], labels: [String?], scores: [Double?]) async throws {
         guard let audit else { return }
         let entry = AuditEntry(time: Date(), requestID: context.requestID, keyID: context.principal.id, model: served.name,
                                version: served.version, endpoint: endpoint, status: status,
                                latencyMs: (ContinuousClock.now - start).seconds * 1000,
-                               answeredBy: answeredBy, labels: labels, scores: scores, texts: texts)
+                               answeredBy: answeredBy.map(\.rawValue), labels: labels, scores: scores, texts: texts)
         do {
             try await audit.record(entry)
         } catch {
             // An answer that cannot be put on the record is not given.
             context.logger.error("audit write failed", metadata: ["error": .string("\(error)")])
-            throw APIError(.serviceUnavailable, code: "audit_unavailable", "the audit log could not record this request")
+            throw APIError(.auditUnavailable, "the audit log could not record this request")
         }
     }
 }
