@@ -53,7 +53,7 @@ import SiftTestSupport
         for (i, e) in d.examples.enumerated() {
             try Data(e.text.utf8).write(to: bbc.appendingPathComponent("\(e.label)/\(String(format: "%03d", i)).txt"))
         }
-        var cmd = try #require(try SiftCommand.parseAsRoot([
+        let cmd = try #require(try SiftCommand.parseAsRoot([
             "demo", "--base", TestPaths.fixture("train/tiny-base").path, "--data", bbc.path, "--out", out.path,
             "--epochs", "2", "--max-length", "16", "--learning-rate", "1e-3", "--validation-share", "0.2", "--quiet",
         ]) as? DemoCommand)

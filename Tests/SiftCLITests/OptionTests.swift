@@ -60,6 +60,6 @@ import SiftData
         let t = try #require(try SiftCommand.parseAsRoot(["train", "--train", "t", "--base", "b", "--out", "o", "--test", "x.csv"]) as? TrainCommand)
         #expect(t.test == "x.csv")
         let help = SiftCommand.helpMessage(for: TrainCommand.self, columns: 10_000)
-        #expect(help.contains("--validation <validation>") && help.contains("--test <test>"))
+        #expect(help.contains("--validation, --eval <validation>") && help.contains("--test <test>"))
     }
 }

@@ -65,11 +65,11 @@ func withStandardInput<T>(_ text: String, _ body: () async throws -> T) async th
 
     @Test func embedAndPredictReadStandardInput() async throws {
         let embedded = dir.appendingPathComponent("e.jsonl"), predicted = dir.appendingPathComponent("p.jsonl")
-        var embed = try #require(try SiftCommand.parseAsRoot([
+        let embed = try #require(try SiftCommand.parseAsRoot([
             "embed", TestPaths.fixture("tiny-bert/base").path, "-o", embedded.path]) as? EmbedCommand)
         try await withStandardInput("the first of them\nit\n") { try await embed.run() }
         #expect(try String(contentsOf: embedded, encoding: .utf8).split(separator: "\n").count == 2)
-        var predict = try #require(try SiftCommand.parseAsRoot([
+        let predict = try #require(try SiftCommand.parseAsRoot([
             "predict", TestPaths.fixture("tiny-bert/single-label").path, "-i", "-", "-o", predicted.path]) as? PredictCommand)
         try await withStandardInput("the first of them\nit\nthree\n") { try await predict.run() }
         #expect(try String(contentsOf: predicted, encoding: .utf8).split(separator: "\n").count == 3)

@@ -108,9 +108,8 @@ struct TrainCommand: AsyncParsableCommand {
                                          textColumn: textColumn, textPairColumn: textPairColumn,
                                          labelColumn: labelColumn, multiLabel: multiLabel, seed: seed)
         let data = try TrainingData.load(source)
-        log.info("train: \(data.train.examples.count) examples, validation: \(data.eval.examples.count)"
-                 + (data.test.map { ", test: \($0.examples.count) (scored once at the end)" } ?? "")
-                 + ", labels: \(data.train.labelNames.joined(separator: ", "))")
+        let testPart = data.test.map { ", test: \($0.examples.count) (scored once at the end)" } ?? ""
+        log.info("train: \(data.train.examples.count) examples, validation: \(data.eval.examples.count)\(testPart), labels: \(data.train.labelNames.joined(separator: ", "))")
         let trainer = try Trainer(base: URL(fileURLWithPath: base), train: data.train, eval: data.eval, test: data.test,
                                   options: options(), out: URL(fileURLWithPath: out))
         trainer.logger = log
