@@ -88,15 +88,3 @@ func runProcess(_ path: String, _ args: [String], env: [String: String] = [:]) t
     }
     return String(decoding: data, as: UTF8.self)
 }
-
-/// The benchmark corpus: every BBC document and every Chinese review.
-enum BenchCorpus {
-    static func load(dataDir: URL) throws -> [String] {
-        var texts = try BBCCorpus.load(directory: dataDir.appendingPathComponent("bbc")).examples.map(\.text)
-        for name in ["pos.txt", "neg.txt"] {
-            let d = try Data(contentsOf: dataDir.appendingPathComponent("chinese-reviews").appendingPathComponent(name))
-            texts += String(decoding: d, as: UTF8.self).split(separator: "\n").map(String.init)
-        }
-        return texts
-    }
-}
