@@ -52,7 +52,10 @@ let package = Package(
         // Metrics (scikit-learn parity) and HTML/SVG reports.
         .target(name: "SiftEval", dependencies: ["SiftData", "SiftCore"]),
         // Losses, AdamW, schedules, the trainer and checkpoints.
-        .target(name: "SiftTrain", dependencies: ["SiftEngine", "SiftInference", "SiftData", "SiftEval", "SiftCore"]),
+        .target(name: "SiftTrain", dependencies: [
+            "SiftEngine", "SiftInference", "SiftData", "SiftEval", "SiftCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The HTTP service.
         .target(name: "SiftServer", dependencies: [
             "SiftEngine", "SiftInference", "SiftData", "SiftCore",
@@ -69,12 +72,16 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Benchmarks and demo-only code (load generator, engine benchmark, BBC loader), kept out of the product targets.
-        .target(name: "SiftBench", dependencies: ["SiftEngine", "SiftInference", "SiftData", "SiftServer", "SiftCore"]),
+        .target(name: "SiftBench", dependencies: [
+            "SiftEngine", "SiftInference", "SiftData", "SiftServer", "SiftCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Subcommands as a library, so tests can parse and run them.
         .target(name: "SiftCLI", dependencies: [
             "SiftTokenizers", "SiftEngine", "SiftInference", "SiftData", "SiftEval", "SiftTrain", "SiftServer", "SiftBench",
             "SiftCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "sift", dependencies: [
             "SiftCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -95,6 +102,7 @@ let package = Package(
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "SiftCLITests", dependencies: ["SiftCLI", "SiftTestSupport"]),
+        .testTarget(name: "SiftCLITests", dependencies: ["SiftCLI", "SiftCore", "SiftTestSupport"]),
+        .testTarget(name: "SiftBenchTests", dependencies: ["SiftBench", "SiftData", "SiftTestSupport"]),
     ]
 )

@@ -1,10 +1,12 @@
 import ArgumentParser
+import SiftCore
 
 /// The root of `sift`: each subcommand lives in Commands/ and calls a library function.
 public struct SiftCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "sift",
         abstract: "Tokenize, embed, classify, fine-tune and serve BERT-family text classifiers.",
+        version: SiftVersion.current,
         subcommands: [
             DemoCommand.self,
             TokenizeCommand.self,

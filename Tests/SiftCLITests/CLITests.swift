@@ -7,7 +7,7 @@ import SiftTestSupport
     let cmd = try SiftCommand.parseAsRoot(["tokenize", "dir", "--max-length", "8", "--truncation", "only_first"])
     let t = try #require(cmd as? TokenizeCommand)
     #expect(t.maxLength == 8)
-    #expect(t.truncation == "only_first")
+    #expect(t.truncation == .onlyFirst)
     #expect(throws: (any Error).self) { try SiftCommand.parseAsRoot(["tokenize", "dir", "--truncation", "sideways"]) }
     #expect(throws: (any Error).self) { try SiftCommand.parseAsRoot(["tokenize", "dir", "--max-length", "0"]) }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import SiftCLI
 import SiftEngine
+import SiftTrain
 import SiftTestSupport
 
 @Test func trainCommandParsesDefaults() throws {
@@ -49,4 +50,39 @@ import SiftTestSupport
     let classifier = try SequenceClassifier(directory: out)
     #expect(classifier.labels == ["place", "talk"])
     #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint/state.json").path))
+}
+
+@Test func trainCommandScoresATestFileOnceWithTheSelectedModel() async throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sift-train-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var rows = "text,label\n"
+    for i in 0..<24 { rows += (i % 2 == 0 ? "the city and the state,place\n" : "he said that we know,talk\n") }
+    let train = dir.appendingPathComponent("train.csv"), test = dir.appendingPathComponent("test.csv")
+    let out = dir.appendingPathComponent("model")
+    try Data(rows.utf8).write(to: train)
+    try Data("text,label\nthe state,place\nwe know,talk\nthe city,place\n".utf8).write(to: test)
+    let cmd = try #require(try SiftCommand.parseAsRoot([
+        "train", "--train", train.path, "--test", test.path, "--base", TestPaths.fixture("train/tiny-base").path,
+        "--out", out.path, "--epochs", "2", "--batch-size", "4", "--learning-rate", "1e-3", "--max-length", "16",
+        "--validation-split", "0.25", "--quiet",
+    ]) as? TrainCommand)
+    try await cmd.run()
+    let metrics = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("test_metrics.json"))) as? [String: Any])
+    #expect(metrics["examples"] as? Int == 3)
+    #expect((1...2).contains(metrics["epoch"] as? Int ?? 0))
+}
+
+@Test func trainSummaryLabelsValidationAndTestOnce() {
+    let epoch = Trainer.EpochResult(epoch: 2, trainLoss: 0.5, evalLoss: 0.4, accuracy: 0.9, macroF1: 0.85, microF1: 0.9,
+                                    metric: 0.9, examplesPerSecond: 10)
+    let test = Trainer.TestResult(epoch: 2, examples: 30, loss: 0.6, accuracy: 0.8, macroF1: 0.75, microF1: 0.8, metric: 0.8)
+    let s = Trainer.Summary(epochs: [epoch], bestEpoch: 2, best: 0.9, stoppedEarly: false, test: test)
+    let text = TrainCommand.summary(s, metric: .accuracy, out: "o", testMetrics: "o/test_metrics.json")
+    #expect(text.components(separatedBy: "validation (used for selection): best accuracy 0.9000 at epoch 2").count == 2)
+    #expect(text.components(separatedBy: "test (scored once").count == 2)
+    #expect(text.contains("model of epoch 2, 30 examples): loss 0.6000, accuracy 0.8000, macro-F1 0.7500"))
+    let noTest = TrainCommand.summary(Trainer.Summary(epochs: [epoch], bestEpoch: 2, best: 0.9, stoppedEarly: true, test: nil),
+                                      metric: .accuracy, out: "o", testMetrics: "x")
+    #expect(!noTest.contains("test") && noTest.contains("(stopped early)"))
 }

@@ -2,8 +2,19 @@ import Foundation
 import Testing
 import SiftData
 import SiftEngine
+import SiftCore
 import SiftTestSupport
 @testable import SiftTrain
+
+/// Text and a counter behind a lock, for closures the trainer calls.
+final class Captured: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = ""
+    private var count = 0.0
+    func add(_ s: String) { lock.withLock { value += s } }
+    var text: String { lock.withLock { value } }
+    func tick() -> Double { lock.withLock { count += 1; return count } }
+}
 
 /// End-to-end training on a tiny random BERT (fixture `train/tiny-base`: a BertModel with pooler
 /// and a real WordPiece vocabulary) with a synthetic, learnable task: the label is which
@@ -123,6 +134,96 @@ enum TinyTask {
         #expect(s.stoppedEarly)
         #expect(s.epochs.count == 3, "best at epoch 1, then 2 epochs without improvement")
         #expect(s.bestEpoch == 1)
+    }
+
+    /// The test set plays no part in selection: the same run with a test set whose labels are all
+    /// wrong picks the same epoch and saves byte-identical weights; the in-memory model is the
+    /// last epoch's either way.
+    @Test func theTestSetNeverInfluencesSelection() throws {
+        let a = TinyTask.tempDir(), b = TinyTask.tempDir(), c = TinyTask.tempDir()
+        defer { for d in [a, b, c] { try? FileManager.default.removeItem(at: d) } }
+        let train = TinyTask.dataset(48, seed: 11), eval = TinyTask.dataset(12, seed: 12), test = TinyTask.dataset(15, seed: 13)
+        let names = test.labelNames
+        let flipped = LabeledDataset(examples: test.examples.map { e in
+            var f = e
+            f.labels = [names[(names.firstIndex(of: e.label)! + 1) % names.count]]
+            return f
+        }, labelNames: names)
+        let o = TinyTask.options(epochs: 3)
+        let honest = try Trainer(base: TinyTask.base, train: train, eval: eval, test: test, options: o, out: a)
+        let liar = try Trainer(base: TinyTask.base, train: train, eval: eval, test: flipped, options: o, out: b)
+        let none = try Trainer(base: TinyTask.base, train: train, eval: eval, options: o, out: c)
+        let (sa, sb, sc) = (try honest.run(), try liar.run(), try none.run())
+        #expect(sa.bestEpoch == sb.bestEpoch && sb.bestEpoch == sc.bestEpoch)
+        func figures(_ s: Trainer.Summary) -> [[Double]] { s.epochs.map { [$0.trainLoss, $0.evalLoss, $0.metric] } }
+        #expect(figures(sa) == figures(sb) && figures(sb) == figures(sc))
+        let weights = try [a, b, c].map { try Data(contentsOf: $0.appendingPathComponent("model.safetensors")) }
+        #expect(weights[0] == weights[1] && weights[1] == weights[2])
+        #expect(Array(honest.model.parameters.storage) == Array(none.model.parameters.storage), "weights restored after scoring")
+        #expect(sc.test == nil)
+        let ta = try #require(sa.test), tb = try #require(sb.test)
+        #expect(ta.epoch == sa.bestEpoch && ta.examples == 15)
+        #expect((ta.accuracy ?? 0) > (tb.accuracy ?? 1), "flipped labels score worse: \(ta) vs \(tb)")
+        // Scored exactly once: one "test" line in the log, and the figures written next to the model.
+        let kinds = try String(contentsOf: honest.logURL, encoding: .utf8).split(separator: "\n")
+            .compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }.map { $0["type"] as? String }
+        #expect(kinds.filter { $0 == "test" }.count == 1)
+        #expect(kinds.last == "test", "after the last epoch")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: honest.testMetricsURL)) as? [String: Any])
+        #expect(json["epoch"] as? Int == ta.epoch)
+        #expect(abs((json["accuracy"] as? Double ?? -1) - (ta.accuracy ?? 0)) < 1e-12)
+    }
+
+    /// Scored with the saved best model, not the last epoch's weights: with the validation set as
+    /// the test set, the test figures are the best epoch's validation figures.
+    @Test func theTestSetIsScoredWithTheSelectedModel() throws {
+        let out = TinyTask.tempDir()
+        defer { try? FileManager.default.removeItem(at: out) }
+        var o = TinyTask.options(epochs: 4)
+        o.learningRate = 3e-3
+        o.metric = .loss
+        let eval = TinyTask.dataset(12, seed: 15)
+        let trainer = try Trainer(base: TinyTask.base, train: TinyTask.dataset(40, seed: 14), eval: eval, test: eval, options: o, out: out)
+        let s = try trainer.run()
+        let best = try #require(s.epochs.first { $0.epoch == s.bestEpoch })
+        let t = try #require(s.test)
+        #expect(abs(t.loss - best.evalLoss) < 1e-6, "test loss \(t.loss), best validation loss \(best.evalLoss), epochs \(s.epochs.map(\.evalLoss))")
+        #expect(t.accuracy == best.accuracy)
+        #expect(t.metric == t.loss)
+    }
+
+    @Test func headOnlyScoresTheTestSetToo() throws {
+        let out = TinyTask.tempDir()
+        defer { try? FileManager.default.removeItem(at: out) }
+        var o = TinyTask.options(.headOnly, epochs: 2)
+        o.learningRate = 1e-2
+        let eval = TinyTask.dataset(12, seed: 17)
+        let trainer = try Trainer(base: TinyTask.base, train: TinyTask.dataset(30, seed: 16), eval: eval, test: eval, options: o, out: out)
+        let s = try trainer.run()
+        let best = try #require(s.epochs.first { $0.epoch == s.bestEpoch })
+        #expect(abs((s.test?.loss ?? -1) - best.evalLoss) < 1e-6)
+    }
+
+    @Test func progressLinesGoToTheLogWhenNotOnATerminal() throws {
+        let out = TinyTask.tempDir()
+        defer { try? FileManager.default.removeItem(at: out) }
+        var o = TinyTask.options(epochs: 2)
+        o.progress = true
+        let captured = Captured()
+        let trainer = try Trainer(base: TinyTask.base, train: TinyTask.dataset(24, seed: 18), eval: TinyTask.dataset(6, seed: 19),
+                                  options: o, out: out)
+        // A clock that advances 1 s per reading and a 2-second interval: lines while epochs run.
+        let tick = Captured()
+        trainer.makeProgress = { total, style in
+            #expect(style != .off)
+            return ProgressReporter(total: total, style: .lines(interval: 2), clock: { tick.tick() }, write: { captured.add($0) })
+        }
+        _ = try trainer.run()
+        let lines = captured.text.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        #expect(lines.allSatisfy { $0.hasPrefix("epoch ") && $0.contains("/6 (") }, "\(lines)")  // 24 / 8 = 3 steps x 2 epochs
+        #expect(lines.last?.contains("step 6/6 (100%)") == true)
+        #expect(lines.contains { $0.contains("ex/s") && $0.contains("loss ") })
     }
 
     @Test func batchesAreSeededBucketedAndCoverEveryExample() {

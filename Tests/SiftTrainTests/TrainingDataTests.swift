@@ -73,4 +73,19 @@ import SiftData
         #expect(d.train.labelNames == ["x", "y", "z"])
         #expect(d.train.examples[1].labels == ["x", "z"])
     }
+
+    @Test func aTestFileIsLoadedApartAndCheckedLikeValidation() throws {
+        let t = write("train.csv", Self.good), v = write("validation.csv", "text,label\nfine,x\nok,y\n")
+        let test = write("test.csv", "text,label\nheld,x\nout,y\nthird,y\n")
+        let d = try TrainingData.load(.init(train: t, eval: v, test: test))
+        #expect(d.train.examples.count == 4 && d.eval.examples.count == 2)
+        #expect(d.test?.examples.map(\.text) == ["held", "out", "third"])
+        #expect(try TrainingData.load(.init(train: t, eval: v)).test == nil)
+        // With a split instead of a validation file, the test file still stays out of both.
+        let split = try TrainingData.load(.init(train: t, evalSplit: 0.5, test: test))
+        #expect(split.train.examples.count + split.eval.examples.count == 4)
+        let bad = write("test.csv", "text,label\nfine,x\nnew one,z\n")
+        let m = message { _ = try TrainingData.load(.init(train: t, eval: v, test: bad)) }
+        #expect(m.contains("test.csv") && m.contains("z"), "\(m)")
+    }
 }

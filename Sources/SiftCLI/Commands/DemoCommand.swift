@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SiftBench
 import SiftData
 import SiftEngine
 import SiftEval
@@ -7,11 +8,18 @@ import SiftTrain
 
 /// `sift demo`: Sift's main job end to end on the data and model that scripts/setup.sh installs —
 /// BBC news (5 topics) and all-MiniLM-L6-v2 — with no argument needed: clean and split the data,
-/// fine-tune, evaluate on held-out documents, write the report, classify a few new headlines.
+/// fine-tune, pick the epoch on a validation split, score the untouched test split once, write
+/// the report, classify a few new headlines.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Fine-tune all-MiniLM-L6-v2 on BBC news, evaluate it and classify new texts (embedded defaults).")
+        abstract: "Fine-tune all-MiniLM-L6-v2 on BBC news, evaluate it and classify new texts (embedded defaults).",
+        discussion: """
+        The documents are split (stratified, seeded) into test (--test-share) and the rest; \
+        --validation-share of the rest is the validation split that picks the best epoch. The \
+        test split is scored once, at the end, with that model: the figures and the report come \
+        from it and nothing was chosen on it.
+        """)
 
     @Option(help: "Base model folder.") var base = ".models/all-MiniLM-L6-v2"
     @Option(help: "BBC news folder (<label>/*.txt).") var data = ".data/bbc"
@@ -21,26 +29,32 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Peak learning rate (default: 5e-5 for full fine-tuning, 1e-2 for a head on a frozen encoder).")
     var learningRate: Double?
     @Option(help: "Maximum tokens per document.") var maxLength = 128
-    @Option(help: "Share of documents held out for evaluation.") var testShare = 0.2
+    @Option(help: "Share of documents held out as the test split (scored once, at the end).") var testShare = 0.2
+    @Option(help: "Share of the remaining documents used as the validation split (picks the epoch).")
+    var validationShare = 0.1
     @Option(help: "Random seed.") var seed: UInt64 = 42
-    @Flag(help: "No progress bar.") var quiet = false
+    @Flag(help: "No progress output.") var quiet = false
+
+    func validate() throws {
+        guard testShare > 0, testShare < 1 else { throw ValidationError("--test-share must be between 0 and 1") }
+        guard validationShare > 0, validationShare < 1 else { throw ValidationError("--validation-share must be between 0 and 1") }
+    }
 
     func run() async throws {
+        let log = CLILog.logger("sift.demo")
         let outURL = URL(fileURLWithPath: out)
-        var err = StandardError()
 
-        // 1. Data: whitespace-collapsed exact duplicates removed, then a stratified split.
+        // 1. Data: whitespace-collapsed exact duplicates removed, then test / validation / train.
         let all = try BBCCorpus.load(directory: URL(fileURLWithPath: data))
         var seen = Set<String>()
         let unique = all.examples.filter { seen.insert(TextNormalization.duplicateKey($0.text)).inserted }
         let dataset = LabeledDataset(examples: unique, labelNames: all.labelNames)
-        let split = try StratifiedSplit.split(dataset, train: 1 - testShare, validation: 0, test: testShare, seed: seed)
-        let train = LabeledDataset(examples: split.train.map { dataset.examples[$0] }, labelNames: dataset.labelNames)
-        let test = LabeledDataset(examples: split.test.map { dataset.examples[$0] }, labelNames: dataset.labelNames)
+        let parts = try DemoSplit(dataset, testShare: testShare, validationShare: validationShare, seed: seed)
         print("data: \(all.examples.count) BBC documents, \(all.examples.count - unique.count) duplicates removed; "
-              + "\(train.examples.count) train / \(test.examples.count) held out; labels: \(dataset.labelNames.joined(separator: ", "))")
+              + "\(parts.train.examples.count) train / \(parts.validation.examples.count) validation / "
+              + "\(parts.test.examples.count) test; labels: \(dataset.labelNames.joined(separator: ", "))")
 
-        // 2. Fine-tune (the best epoch on the held-out set is kept in OUT/model).
+        // 2. Fine-tune; the best epoch on the validation split is kept in OUT/model.
         var options = TrainingOptions()
         // A fresh head on frozen features needs a far larger step and more (cheap) epochs.
         let headOnly = mode == .headOnly
@@ -49,36 +63,30 @@ struct DemoCommand: AsyncParsableCommand {
         options.maxLength = maxLength; options.seed = seed; options.mode = mode
         options.progress = !quiet
         let modelDir = outURL.appendingPathComponent("model")
-        let trainer = try Trainer(base: URL(fileURLWithPath: base), train: train, eval: test, options: options, out: modelDir)
-        trainer.onEpoch = { r in
-            var e = StandardError()
-            print(String(format: "epoch %d: train loss %.4f, held-out accuracy %.4f, macro-F1 %.4f, %.1f examples/s",
-                         r.epoch, r.trainLoss, r.accuracy ?? .nan, r.macroF1 ?? .nan, r.examplesPerSecond), to: &e)
-        }
+        let trainer = try Trainer(base: URL(fileURLWithPath: base), train: parts.train, eval: parts.validation,
+                                  options: options, out: modelDir)
+        trainer.logger = log
         let t0 = Date()
         let summary = try trainer.run()
-        print(String(format: "trained in %.0f s (%@, %d epochs); best epoch %d", Date().timeIntervalSince(t0),
-                     "\(mode)", epochs, summary.bestEpoch ?? 0))
-
-        // 3. Evaluate the saved model on the held-out documents, as `sift eval` would.
-        let classifier = try SequenceClassifier(directory: modelDir)
-        let input = try TextInput(directory: modelDir, config: classifier.model.config, maxLength: maxLength)
-        let acts = classifier.model.makeActivations()
-        let index = Dictionary(uniqueKeysWithValues: classifier.labels.enumerated().map { ($1, $0) })
-        var examples: [PredictedExample] = []
-        for start in stride(from: 0, to: test.examples.count, by: 32) {
-            let chunk = test.examples[start..<min(start + 32, test.examples.count)]
-            for (e, p) in zip(chunk, try classifier.predict(texts: chunk.map(\.text), input: input, acts: acts)) {
-                examples.append(PredictedExample(line: e.line, text: e.text, gold: e.labels.compactMap { index[$0] },
-                                                 scores: p.scores.map(Double.init)))
-            }
+        guard let bestEpoch = summary.bestEpoch, let best = summary.epochs.first(where: { $0.epoch == bestEpoch }) else {
+            throw ValidationErrorMessage("training saved no model")
         }
-        let set = PredictionSet(labels: classifier.labels, multiLabel: false, examples: examples)
-        print("\nheld-out evaluation (\(examples.count) documents):")
+        print(String(format: "trained in %.0f s (%@, %d epochs); best epoch %d on the validation split", Date().timeIntervalSince(t0),
+                     "\(mode)", epochs, bestEpoch))
+        print(String(format: "validation (used for selection), epoch %d, %d documents: accuracy %.4f, macro-F1 %.4f",
+                     bestEpoch, parts.validation.examples.count, best.accuracy ?? .nan, best.macroF1 ?? .nan))
+
+        // 3. The test split, scored once with the selected model, as `sift eval` would.
+        let runner = try EvalRunner(modelDir: modelDir, maxLength: maxLength)
+        let set = try runner.predict(dataset: parts.test)
+        print("\ntest (scored once, \(set.examples.count) documents, model of epoch \(bestEpoch)):")
         print(EvalOutput.table(set))
-        let log = try? TrainingCurves.read(url: modelDir.appendingPathComponent("training_log.jsonl"))
-        let report = try HTMLReport(title: "Sift demo: all-MiniLM-L6-v2 fine-tuned on BBC news", predictions: set,
-                                    trainingLog: log, facts: [("base", base), ("data", data), ("mode", "\(mode)")])
+        let curves = try? TrainingCurves.read(url: modelDir.appendingPathComponent("training_log.jsonl"))
+        let report = try HTMLReport(
+            title: "Sift demo: all-MiniLM-L6-v2 fine-tuned on BBC news", predictions: set, trainingLog: curves,
+            facts: [("base", base), ("data", data), ("mode", "\(mode)"),
+                    ("figures", "test split (\(set.examples.count) documents), scored once with the selected model"),
+                    ("selection", "epoch \(bestEpoch) of \(epochs), best on the validation split (\(parts.validation.examples.count) documents)")])
             .write(to: outURL.appendingPathComponent("report"))
 
         // 4. New texts.
@@ -90,12 +98,62 @@ struct DemoCommand: AsyncParsableCommand {
             "The actress won best film at the awards ceremony for her role in the period drama.",
         ]
         print("\nnew texts:")
-        for (h, p) in zip(headlines, try classifier.predict(texts: headlines, input: input, acts: acts)) {
-            let best = p.scores.indices.max { p.scores[$0] < p.scores[$1] }!
-            print("  " + classifier.labels[best].padding(toLength: 14, withPad: " ", startingAt: 0)
-                  + String(format: "%.3f  ", p.scores[best]) + h)
+        let news = try runner.predict(dataset: LabeledDataset(
+            examples: headlines.map { LabeledExample(text: $0, labels: []) }, labelNames: set.labels))
+        for (h, p) in zip(headlines, news.examples) {
+            guard let top = p.scores.indices.max(by: { p.scores[$0] < p.scores[$1] }) else { continue }
+            print("  " + set.labels[top].padding(toLength: 14, withPad: " ", startingAt: 0)
+                  + String(format: "%.3f  ", p.scores[top]) + h)
         }
         print("\nmodel: \(modelDir.path) (a Hugging Face folder: sift predict, sift serve or transformers load it)")
-        print("report: \(report.path)", to: &err)
+        log.info("report: \(report.path) (built from the test predictions)")
+    }
+}
+
+/// The demo's three parts. The test split is the one the demo has always used (the same
+/// stratified cut of the documents with the same seed, so figures stay comparable across
+/// versions); the validation split is carved, stratified, out of the rest.
+struct DemoSplit {
+    var train: LabeledDataset
+    var validation: LabeledDataset
+    var test: LabeledDataset
+
+    init(_ dataset: LabeledDataset, testShare: Double, validationShare: Double, seed: UInt64) throws {
+        let outer = try StratifiedSplit.split(dataset, train: 1 - testShare, validation: 0, test: testShare, seed: seed)
+        let rest = LabeledDataset(examples: outer.train.map { dataset.examples[$0] }, labelNames: dataset.labelNames,
+                                  multiLabel: dataset.multiLabel)
+        let inner = try StratifiedSplit.split(rest, train: 1 - validationShare, validation: validationShare, test: 0, seed: seed)
+        func pick(_ d: LabeledDataset, _ idx: [Int]) -> LabeledDataset {
+            LabeledDataset(examples: idx.map { d.examples[$0] }, labelNames: d.labelNames, multiLabel: d.multiLabel)
+        }
+        train = pick(rest, inner.train)
+        validation = pick(rest, inner.validation)
+        test = pick(dataset, outer.test)
+        guard !validation.examples.isEmpty, !test.examples.isEmpty else {
+            throw ValidationErrorMessage("\(dataset.examples.count) documents leave an empty validation or test split")
+        }
+    }
+}
+
+// TEMP until pipeline merge: the pipeline helper adds EvalRunner(modelDir:maxLength:) and
+// predict(dataset:) to EvalCommand.swift; the lead removes this shim then.
+extension EvalRunner {
+    fileprivate init(modelDir: URL, maxLength: Int?) throws {
+        try self.init(modelDir: modelDir, maxLength: maxLength, batchSize: 32)
+    }
+
+    fileprivate func predict(dataset: LabeledDataset) throws -> PredictionSet {
+        let labels = classifier.labels
+        let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
+        let acts = classifier.model.makeActivations()
+        var examples: [PredictedExample] = []
+        for start in stride(from: 0, to: dataset.examples.count, by: batchSize) {
+            let chunk = dataset.examples[start..<min(start + batchSize, dataset.examples.count)]
+            for (e, p) in zip(chunk, try classifier.predict(texts: chunk.map(\.text), input: input, acts: acts)) {
+                examples.append(PredictedExample(line: e.line, text: e.text, gold: e.labels.compactMap { index[$0] },
+                                                 scores: p.scores.map(Double.init)))
+            }
+        }
+        return PredictionSet(labels: labels, multiLabel: classifier.problemType == .multiLabel, examples: examples)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import SiftData
 
 /// `sift redact`: replaces personal data in a text file (any line-based format), line by line.
@@ -8,46 +9,36 @@ struct RedactCommand: ParsableCommand {
         commandName: "redact",
         abstract: "Replace payment cards, phones, e-mails, Chinese IDs, IBANs, SSNs and IPs with placeholders or keyed hashes.",
         discussion: """
-        Reads FILE (or stdin) line by line and writes the redacted lines to --output (or stdout); \
+        Reads FILE (or standard input) line by line and writes the redacted lines to --output (or stdout); \
         counts by kind go to stderr. Works on CSV, TSV, JSONL and plain text alike: placeholders \
         contain no commas, quotes or tabs. Set --hash-key-env to the name of an environment \
         variable holding a secret to get [KIND:hash] tokens instead of [KIND].
         """)
 
-    @Argument(help: "Input file ('-' or nothing for stdin).") var file: String = "-"
+    @Argument(help: "Input file ('-' or nothing: standard input).") var file: String = "-"
     @Option(name: .shortAndLong, help: "Output file (written atomically); stdout when absent.") var output: String?
     @Option(help: "JSON config: {\"kinds\": [...], \"patterns\": [{\"name\": ..., \"regex\": ...}]}.") var config: String?
-    @Option(help: "Comma-separated kinds to detect (card,phone,email,cn_id,iban,ssn,ip); all by default.") var kinds: String?
+    @Option(help: "Comma-separated kinds to detect (card,phone,email,cn_id,iban,ssn,ip); all by default.")
+    var kinds: CommaSeparated<PIIKind>?
     @Option(help: "Name of an environment variable holding the key for keyed hashes.") var hashKeyEnv: String?
-    @Option(help: "Input encoding: utf-8, utf-8-bom, latin-1, gb18030 (default: UTF-8, BOM detected).") var encoding: String?
+    @Option(help: "Input encoding (default: UTF-8, BOM detected).") var encoding: TextEncoding?
     @Flag(help: "Replace invalid bytes with U+FFFD instead of stopping.") var lossy = false
     @Option(help: "Write the counts by kind as JSON to this file.") var reportJSON: String?
 
     func run() throws {
         var cfg = try config.map { try RedactionConfig.load(url: URL(fileURLWithPath: $0)) } ?? RedactionConfig()
-        if let kinds {
-            cfg.kinds = try kinds.split(separator: ",").map { name in
-                guard let k = PIIKind(name: String(name).trimmingCharacters(in: .whitespaces)) else {
-                    throw ValidationError("unknown kind '\(name)'; known: card, phone, email, cn_id, iban, ssn, ip")
-                }
-                return k
-            }
-        }
+        if let kinds { cfg.kinds = kinds.values }
         if let env = hashKeyEnv {
             guard let key = ProcessInfo.processInfo.environment[env], !key.isEmpty else {
                 throw ValidationError("environment variable \(env) is not set or empty")
             }
             cfg.hashKey = key
         }
-        let enc = try encoding.map { name -> TextEncoding in
-            guard let e = TextEncoding(name: name) else { throw DataError.unsupportedEncoding(file: file, name: name) }
-            return e
-        }
-        let report = try RedactionRun.run(input: URL(fileURLWithPath: file), output: output.map { URL(fileURLWithPath: $0) },
-                                          config: cfg, encoding: enc, lossy: lossy)
-        var err = StandardError()
-        print("redacted \(report.total) items in \(report.textsWithPII) of \(report.texts) lines", to: &err)
-        for (k, v) in report.counts.sorted(by: { $0.key < $1.key }) { print("  \(k): \(v)", to: &err) }
+        let report = try RedactionRun.run(input: StandardInput.resolve(file), output: output.map { URL(fileURLWithPath: $0) },
+                                          config: cfg, encoding: encoding, lossy: lossy)
+        let log = CLILog.logger("sift.redact")
+        log.info("redacted \(report.total) items in \(report.textsWithPII) of \(report.texts) lines")
+        for (k, v) in report.counts.sorted(by: { $0.key < $1.key }) { log.info("  \(k): \(v)") }
         if let reportJSON {
             let data = try JSONSerialization.data(withJSONObject: ["counts": report.counts, "lines": report.texts, "lines_with_pii": report.textsWithPII], options: [.sortedKeys, .prettyPrinted])
             let w = try AtomicFileWriter(url: URL(fileURLWithPath: reportJSON))
@@ -78,7 +69,8 @@ public enum RedactionRun {
     }
 }
 
-/// stderr as a TextOutputStream, for reports that must not mix with data on stdout.
+/// stderr as a TextOutputStream, for reports that must not mix with data on stdout (prefer a
+/// `CLILog` logger for messages).
 struct StandardError: TextOutputStream {
     mutating func write(_ string: String) { FileHandle.standardError.write(Data(string.utf8)) }
 }

@@ -45,10 +45,12 @@ struct ServeCommand: AsyncParsableCommand {
     var tlsKey: String?
 
     @Option(name: .customLong("log-format"), help: "json (default) or text.")
-    var logFormat: String = "json"
+    var logFormat: LogFormat = .json
+
+    /// How the server's log lines look on stderr.
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable { case json, text }
 
     func validate() throws {
-        if !["json", "text"].contains(logFormat) { throw ValidationError("--log-format must be json or text") }
         do { _ = try options.models() } catch { throw ValidationError("\(error)") }
     }
 
@@ -67,7 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            try await runServer(options, jsonLogs: logFormat == "json")
+            try await runServer(options, jsonLogs: logFormat == .json)
         } catch let error as ConfigError {
             throw ValidationError(error.description)
         }

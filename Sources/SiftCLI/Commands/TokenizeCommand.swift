@@ -10,29 +10,24 @@ struct TokenizeCommand: AsyncParsableCommand {
         commandName: "tokenize",
         abstract: "Tokenize text with a model folder's tokenizer (Hugging Face parity).",
         discussion: """
-        Input is text lines, or JSON Lines objects with "text" and an optional "text_pair" \
-        (chosen by the .jsonl extension or --format jsonl). Output is one JSON object per input: \
-        input_ids, token_type_ids, attention_mask, tokens, offsets (code-point ranges into the \
-        original text), and overflowing windows when truncation cut the text.
+        Input is text lines, JSON Lines objects with "text" and an optional "text_pair", or \
+        CSV/TSV with a header (--text-column; a "text_pair" column is used when present), from \
+        --input or standard input; the format comes from --format or the extension. Output is \
+        one JSON object per input: input_ids, token_type_ids, attention_mask, tokens, offsets \
+        (code-point ranges into the original text), and overflowing windows when truncation cut \
+        the text.
         """)
 
     @Argument(help: "A Hugging Face model folder (tokenizer.json, or vocab.txt + tokenizer_config.json).")
     var modelDir: String
 
-    @Option(name: .shortAndLong, help: "Input file (default: standard input).")
-    var input: String?
-
-    @Option(name: .shortAndLong, help: "Output file (default: standard output).")
-    var output: String?
-
-    @Option(help: "Input format: text or jsonl (default: from the extension, else text).")
-    var format: String?
+    @OptionGroup var io: TextIOOptions
 
     @Option(help: "Maximum tokens per encoding, special tokens included.")
     var maxLength: Int?
 
-    @Option(help: "longest_first, only_first, only_second or do_not_truncate.")
-    var truncation: String = "longest_first"
+    @Option(help: "How to shorten texts longer than --max-length.")
+    var truncation: TruncationStrategy = .longestFirst
 
     @Option(help: "Tokens of overlap between overflowing windows.")
     var stride: Int = 0
@@ -40,32 +35,19 @@ struct TokenizeCommand: AsyncParsableCommand {
     @Flag(help: "Do not add [CLS]/[SEP].")
     var noSpecialTokens = false
 
-    @Flag(help: "Replace invalid UTF-8 with U+FFFD instead of stopping at the first bad line.")
-    var lossy = false
-
     func validate() throws {
-        guard TruncationStrategy(rawValue: truncation) != nil else {
-            throw ValidationError("--truncation must be one of \(TruncationStrategy.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         if let m = maxLength, m < 1 { throw ValidationError("--max-length must be at least 1") }
         if stride < 0 { throw ValidationError("--stride must not be negative") }
-        if let f = format, DataFormat(name: f).map({ $0 == .text || $0 == .jsonl }) != true {
-            throw ValidationError("--format must be text or jsonl")
-        }
     }
 
     func run() async throws {
         let tokenizer = try Tokenizer(directory: URL(fileURLWithPath: modelDir))
-        let options = EncodeOptions(addSpecialTokens: !noSpecialTokens, maxLength: maxLength,
-                                    truncation: TruncationStrategy(rawValue: truncation) ?? .longestFirst, stride: stride)
+        let options = EncodeOptions(addSpecialTokens: !noSpecialTokens, maxLength: maxLength, truncation: truncation, stride: stride)
         // Refuse what Hugging Face refuses (a stride that leaves no room for text) before reading input.
         do { _ = try tokenizer.encodeChecked("", options: options) }
         catch { throw ValidationError(error.localizedDescription) }
-        let source = (input == nil || input == "-") ? URL(fileURLWithPath: "/dev/stdin") : URL(fileURLWithPath: input!)
-        let fmt = format.flatMap(DataFormat.init(name:)) ?? DataFormat.infer(from: source) ?? .text
-        let reader = try RecordReader(url: source, options: ReadOptions(
-            format: fmt == .jsonl ? .jsonl : .text, textColumn: "text", lossy: lossy))
-        let out = try JSONLWriter(path: output)
+        let reader = try io.makeReader()
+        let out = try JSONLWriter(path: io.output)
         try TokenizeCommand.tokenize(reader: reader, tokenizer: tokenizer, options: options, out: out)
         try out.flush()
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import SiftTrain
 
 extension TrainingMode: ExpressibleByArgument {}
@@ -25,9 +26,12 @@ struct TrainCommand: AsyncParsableCommand {
         abstract: "Fine-tune a BERT model folder into a text classifier (Hugging Face folder out).",
         discussion: """
         Data: CSV, TSV or JSONL (by extension) with a text and a label column. Multi-label rows \
-        hold labels separated by '|' or a JSON list. Without --eval, a stratified --eval-split \
-        of the training file is held out. Every epoch is evaluated; the best model (by --metric) \
-        is written to --out, with out/checkpoint for --resume and out/training_log.jsonl. \
+        hold labels separated by '|' or a JSON list. Every epoch is evaluated on the validation set \
+        (--validation FILE, else a stratified --validation-split of the training file); the best \
+        model on it (by --metric) is written to --out, with out/checkpoint for --resume and \
+        out/training_log.jsonl, and --patience stops on it. --test FILE is scored once, after \
+        training, with the saved best model and never influences selection; its figures are \
+        printed and written to out/test_metrics.json. \
         Dropout (as transformers in train mode) uses the base model's config.json rates unless \
         --hidden-dropout / --attention-dropout / --classifier-dropout override them; overrides \
         are saved in the output config.json. --mode head-only applies only the classifier \
@@ -35,8 +39,14 @@ struct TrainCommand: AsyncParsableCommand {
         """)
 
     @Option(help: "Training data (CSV, TSV or JSONL).") var train: String
-    @Option(help: "Evaluation data; default: a stratified split of --train.") var eval: String?
-    @Option(help: "Fraction of --train held out for evaluation when --eval is not given.") var evalSplit = 0.1
+    @Option(name: [.customLong("validation"), .customLong("eval")],
+            help: "Validation data: picks the best epoch and drives early stopping (default: a stratified split of --train).")
+    var eval: String?
+    @Option(name: [.customLong("validation-split"), .customLong("eval-split")],
+            help: "Fraction of --train held out for validation when --validation is not given.")
+    var evalSplit = 0.1
+    @Option(help: "Test data: scored once at the end with the selected model, never used for selection.")
+    var test: String?
     @Option(help: "Base model folder (Hugging Face BERT).") var base: String
     @Option(help: "Output folder.") var out: String
     @Option(help: "Text column / JSON field.") var textColumn = "text"
@@ -67,7 +77,8 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Dropout before the classifier (default: classifier_dropout, else the hidden dropout).")
     var classifierDropout: Double?
     @Flag(help: "Resume from OUT/checkpoint.") var resume = false
-    @Flag(help: "No progress bar.") var quiet = false
+    @Flag(help: "No progress (bar on a terminal, log lines otherwise).") var quiet = false
+    @Option(help: "Seconds between progress lines when stderr is not a terminal.") var progressInterval = 10.0
 
     func validate() throws {
         if mode == .freeze(layers: 0) && freezeLayers < 0 { throw ValidationError("--freeze-layers must not be negative") }
@@ -85,31 +96,45 @@ struct TrainCommand: AsyncParsableCommand {
         o.mode = mode == .freeze(layers: 0) ? .freeze(layers: freezeLayers) : mode
         o.metric = metric ?? (multiLabel ? .microF1 : .accuracy)
         o.patience = patience; o.loss = loss; o.labelSmoothing = labelSmoothing; o.progress = !quiet
+        o.progressInterval = progressInterval
         o.hiddenDropout = hiddenDropout; o.attentionDropout = attentionDropout; o.classifierDropout = classifierDropout
         return o
     }
 
     func run() async throws {
+        let log = CLILog.logger("sift.train")
         let source = TrainingData.Source(train: URL(fileURLWithPath: train), eval: eval.map { URL(fileURLWithPath: $0) },
-                                         evalSplit: evalSplit, textColumn: textColumn, textPairColumn: textPairColumn,
+                                         evalSplit: evalSplit, test: test.map { URL(fileURLWithPath: $0) },
+                                         textColumn: textColumn, textPairColumn: textPairColumn,
                                          labelColumn: labelColumn, multiLabel: multiLabel, seed: seed)
         let data = try TrainingData.load(source)
-        let stderr = FileHandle.standardError
-        stderr.write(Data("train: \(data.train.examples.count) examples, eval: \(data.eval.examples.count), labels: \(data.train.labelNames.joined(separator: ", "))\n".utf8))
-        let trainer = try Trainer(base: URL(fileURLWithPath: base), train: data.train, eval: data.eval, options: options(),
-                                  out: URL(fileURLWithPath: out))
+        let testPart = data.test.map { ", test: \($0.examples.count) (scored once at the end)" } ?? ""
+        log.info("train: \(data.train.examples.count) examples, validation: \(data.eval.examples.count)\(testPart), labels: \(data.train.labelNames.joined(separator: ", "))")
+        let trainer = try Trainer(base: URL(fileURLWithPath: base), train: data.train, eval: data.eval, test: data.test,
+                                  options: options(), out: URL(fileURLWithPath: out))
+        trainer.logger = log
         let d = trainer.dropoutRates
         let head = trainer.options.mode == .headOnly ? " (head-only: classifier only)" : ""
-        stderr.write(Data("dropout: hidden \(d.hidden), attention \(d.attention), classifier \(d.classifier)\(head)\n".utf8))
-        trainer.onEpoch = { r in
-            var line = String(format: "epoch %d: train loss %.4f, eval loss %.4f", r.epoch, r.trainLoss, r.evalLoss)
-            if let a = r.accuracy { line += String(format: ", accuracy %.4f", a) }
-            if let f = r.macroF1 { line += String(format: ", macro-F1 %.4f", f) }
-            if let f = r.microF1, r.accuracy == nil { line += String(format: ", micro-F1 %.4f", f) }
-            line += String(format: ", %.1f examples/s\n", r.examplesPerSecond)
-            FileHandle.standardError.write(Data(line.utf8))
-        }
+        log.info("dropout: hidden \(d.hidden), attention \(d.attention), classifier \(d.classifier)\(head)")
         let s = try trainer.run(resume: resume)
-        print("best \(trainer.options.metric.rawValue) \(s.best.map { String(format: "%.4f", $0) } ?? "-") at epoch \(s.bestEpoch ?? 0)\(s.stoppedEarly ? " (stopped early)" : ""); model in \(out)")
+        print(Self.summary(s, metric: trainer.options.metric, out: out, testMetrics: trainer.testMetricsURL.path))
+    }
+
+    /// What `sift train` prints on stdout: the validation figure that selected the model and, when
+    /// a test set was given, its figures, each labelled with the role it played.
+    static func summary(_ s: Trainer.Summary, metric: SelectionMetric, out: String, testMetrics: String) -> String {
+        func f(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "-" }
+        var lines = ["validation (used for selection): best \(metric.rawValue) \(f(s.best)) at epoch \(s.bestEpoch ?? 0)"
+                     + (s.stoppedEarly ? " (stopped early)" : "")]
+        if let t = s.test {
+            var figures = ["loss \(f(t.loss))"]
+            if let a = t.accuracy { figures.append("accuracy \(f(a))") }
+            if let m = t.macroF1 { figures.append("macro-F1 \(f(m))") }
+            if let m = t.microF1, t.accuracy == nil { figures.append("micro-F1 \(f(m))") }
+            lines.append("test (scored once, model of epoch \(t.epoch), \(t.examples) examples): "
+                         + figures.joined(separator: ", ") + "; written to \(testMetrics)")
+        }
+        lines.append("model in \(out)")
+        return lines.joined(separator: "\n")
     }
 }

@@ -2,21 +2,40 @@ import ArgumentParser
 import Foundation
 import SiftData
 
-/// Input/batching options shared by `sift embed` and `sift predict`: texts from a file or stdin
-/// as plain lines, JSON Lines (`text`) or CSV/TSV (`--text-column`), read through SiftData's
-/// streaming RecordReader so only one batch is in memory.
-struct TextSourceOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: "Input file (default: standard input).")
+/// Where texts come from and where results go, for every command that streams texts
+/// (tokenize, embed, predict): a file or standard input as plain lines, JSON Lines or CSV/TSV
+/// (`--text-column`), read through SiftData's streaming RecordReader.
+struct TextIOOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Input file ('-' or absent: standard input).")
     var input: String?
 
     @Option(name: .shortAndLong, help: "Output JSONL file (default: standard output).")
     var output: String?
 
-    @Option(help: "Input format: text, jsonl, csv or tsv (default: from the extension, else text).")
-    var format: String?
+    @Option(help: "Input format (default: from the extension, else text).")
+    var format: DataFormat?
 
     @Option(help: "Column (CSV/TSV) or field (JSONL) holding the text.")
     var textColumn: String = "text"
+
+    @Flag(help: "Replace invalid UTF-8 with U+FFFD instead of stopping at the first bad line.")
+    var lossy = false
+
+    /// The input's format: --format, else the extension, else plain text (standard input included).
+    func resolvedFormat() -> DataFormat {
+        format ?? (StandardInput.isStandardInput(input) ? nil : DataFormat.infer(from: StandardInput.resolve(input))) ?? .text
+    }
+
+    func makeReader() throws -> RecordReader {
+        try RecordReader(url: StandardInput.resolve(input),
+                         options: ReadOptions(format: resolvedFormat(), textColumn: textColumn, lossy: lossy))
+    }
+}
+
+/// Input/batching options shared by `sift embed` and `sift predict`: the text I/O group plus the
+/// batch size and truncation, so only one batch is in memory.
+struct TextSourceOptions: ParsableArguments {
+    @OptionGroup var io: TextIOOptions
 
     @Option(help: "Texts per forward pass.")
     var batchSize: Int = 32
@@ -24,8 +43,11 @@ struct TextSourceOptions: ParsableArguments {
     @Option(help: "Tokens per text including [CLS]/[SEP]; longer texts are truncated (default: the model's limit).")
     var maxLength: Int?
 
-    @Flag(help: "Replace invalid UTF-8 with U+FFFD instead of stopping at the first bad line.")
-    var lossy = false
+    var input: String? { io.input }
+    var output: String? { io.output }
+    var format: DataFormat? { io.format }
+    var textColumn: String { io.textColumn }
+    var lossy: Bool { io.lossy }
 
     /// Tokens per forward pass: bounds the activation workspace to about 90 MB for MiniLM.
     static let maxTokensPerForward = 4096
@@ -33,16 +55,9 @@ struct TextSourceOptions: ParsableArguments {
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if let m = maxLength, m < 2 { throw ValidationError("--max-length must be at least 2") }
-        if let f = format, DataFormat(name: f) == nil {
-            throw ValidationError("--format must be one of text, jsonl, csv, tsv")
-        }
     }
 
-    func makeReader() throws -> RecordReader {
-        let source = (input == nil || input == "-") ? URL(fileURLWithPath: "/dev/stdin") : URL(fileURLWithPath: input!)
-        let fmt = format.flatMap(DataFormat.init(name:)) ?? DataFormat.infer(from: source) ?? .text
-        return try RecordReader(url: source, options: ReadOptions(format: fmt, textColumn: textColumn, lossy: lossy))
-    }
+    func makeReader() throws -> RecordReader { try io.makeReader() }
 
     /// Calls `body` with consecutive batches of at most `batchSize` texts, in input order.
     static func forEachBatch(_ reader: RecordReader, batchSize: Int, _ body: ([String]) throws -> Void) throws {

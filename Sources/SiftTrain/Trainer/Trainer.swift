@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SiftCore
 import SiftData
 import SiftEngine
@@ -9,8 +10,10 @@ import SiftTokenizers
 ///
 /// Data flow: texts → tokenizer (once) → seeded, length-bucketed batches → packed forward
 /// (recording, with dropout) → loss → hand-written backward into the gradient buffer → clip → AdamW with the
-/// warm-up schedule; after each epoch an evaluation on the held-out set picks the best model
-/// (saved to `out`) and drives early stopping; a resumable checkpoint goes to `out/checkpoint`.
+/// warm-up schedule; after each epoch an evaluation on the validation set (`eval`) picks the best
+/// model (saved to `out`) and drives early stopping; a resumable checkpoint goes to `out/checkpoint`.
+/// An optional test set is scored once, after the last epoch, with the saved best model: it never
+/// takes part in selection, so its figures are an honest estimate.
 public final class Trainer: @unchecked Sendable {
     public struct EpochResult: Sendable, Equatable {
         public var epoch: Int
@@ -21,13 +24,41 @@ public final class Trainer: @unchecked Sendable {
         public var microF1: Double?
         public var metric: Double
         public var examplesPerSecond: Double
+        public init(epoch: Int, trainLoss: Double, evalLoss: Double, accuracy: Double?, macroF1: Double?, microF1: Double?,
+                    metric: Double, examplesPerSecond: Double) {
+            self.epoch = epoch; self.trainLoss = trainLoss; self.evalLoss = evalLoss; self.accuracy = accuracy
+            self.macroF1 = macroF1; self.microF1 = microF1; self.metric = metric; self.examplesPerSecond = examplesPerSecond
+        }
+    }
+
+    /// The test set's figures for the selected model (scored once, at the end).
+    public struct TestResult: Sendable, Equatable {
+        /// The epoch whose saved model was scored (the best on validation).
+        public var epoch: Int
+        public var examples: Int
+        public var loss: Double
+        public var accuracy: Double?
+        public var macroF1: Double?
+        public var microF1: Double?
+        /// The selection metric's value on the test set.
+        public var metric: Double
+        public init(epoch: Int, examples: Int, loss: Double, accuracy: Double?, macroF1: Double?, microF1: Double?, metric: Double) {
+            self.epoch = epoch; self.examples = examples; self.loss = loss; self.accuracy = accuracy
+            self.macroF1 = macroF1; self.microF1 = microF1; self.metric = metric
+        }
     }
 
     public struct Summary: Sendable {
         public var epochs: [EpochResult]
         public var bestEpoch: Int?
+        /// The selection metric of the best epoch, on the validation set.
         public var best: Double?
         public var stoppedEarly: Bool
+        /// Nil when no test set was given (or no epoch was saved).
+        public var test: TestResult?
+        public init(epochs: [EpochResult], bestEpoch: Int?, best: Double?, stoppedEarly: Bool, test: TestResult? = nil) {
+            self.epochs = epochs; self.bestEpoch = bestEpoch; self.best = best; self.stoppedEarly = stoppedEarly; self.test = test
+        }
     }
 
     public let options: TrainingOptions
@@ -39,10 +70,17 @@ public final class Trainer: @unchecked Sendable {
     let tokenizer: Tokenizer
     let train: Encoded
     let eval: Encoded
+    let test: Encoded?
     /// Stop (as if interrupted) after this many epochs in total; the checkpoint allows resuming.
     public var stopAfterEpochs: Int?
     /// Called after each epoch (the CLI prints a line; tests observe).
     public var onEpoch: (@Sendable (EpochResult) -> Void)?
+    /// Epoch results, early stopping and test scoring are logged here (stderr by default).
+    public var logger = Logger(label: "sift.train")
+    /// Where the step progress goes (tests inject a clock and an output).
+    public var makeProgress: @Sendable (_ total: Int, _ style: ProgressReporter.Style) -> ProgressReporter = {
+        ProgressReporter(total: $0, style: $1)
+    }
 
     struct Encoded {
         var ids: [[Int32]]
@@ -52,10 +90,12 @@ public final class Trainer: @unchecked Sendable {
         var count: Int { ids.count }
     }
 
-    /// Tokenizes both sets and builds the classifier from `base` (encoder weights copied by name;
+    /// Tokenizes the sets and builds the classifier from `base` (encoder weights copied by name;
     /// pooler, if absent, and classifier initialized as transformers does: N(0, initializer_range),
-    /// zero bias, from `options.seed`).
-    public init(base: URL, train: LabeledDataset, eval: LabeledDataset, options: TrainingOptions, out: URL) throws {
+    /// zero bias, from `options.seed`). `eval` is the validation set (selection, early stopping);
+    /// `test`, if given, is only scored once at the end.
+    public init(base: URL, train: LabeledDataset, eval: LabeledDataset, test: LabeledDataset? = nil,
+                options: TrainingOptions, out: URL) throws {
         try options.validate()
         self.options = options
         self.base = base
@@ -85,6 +125,7 @@ public final class Trainer: @unchecked Sendable {
         }
         self.train = encode(train)
         self.eval = encode(eval)
+        self.test = test.map(encode)
         do { try dropoutRates.validate() } catch {
             throw TrainError.badOption("\(base.appendingPathComponent("config.json").path): \(error.localizedDescription)")
         }
@@ -189,7 +230,8 @@ public final class Trainer: @unchecked Sendable {
 
         var results: [EpochResult] = []
         var stoppedEarly = false
-        let bar = ProgressBar(total: stepsPerEpoch * (options.epochs - state.epochsDone), enabled: options.progress)
+        let progress = makeProgress(stepsPerEpoch * (options.epochs - state.epochsDone),
+                                    options.progress ? .automatic(interval: options.progressInterval) : .off)
         var seen = 0, barStep = 0
         for epoch in state.epochsDone..<options.epochs {
             let started = Date()
@@ -218,7 +260,7 @@ public final class Trainer: @unchecked Sendable {
                     state.globalStep += 1; barStep += 1
                     log.write(["type": "step", "epoch": epoch + 1, "step": state.globalStep, "loss": stepLoss,
                                "lr": lr, "grad_norm": Double(norm)])
-                    bar.update(step: barStep, epoch: epoch + 1, epochs: options.epochs, loss: stepLoss, examples: seen)
+                    progress.update(step: barStep, loss: stepLoss, examples: seen, context: "epoch \(epoch + 1)/\(options.epochs)")
                     stepLoss = 0; inStep = 0
                 }
             }
@@ -243,6 +285,8 @@ public final class Trainer: @unchecked Sendable {
             let improved = state.best.map { options.metric.higherIsBetter ? metric > $0 : metric < $0 } ?? true
             entry["best"] = improved
             log.write(entry)
+            progress.finish()
+            logger.info("\(Self.describe(r, epochs: options.epochs))\(improved ? " (best so far, saved)" : "")")
             if improved {
                 state.best = metric; state.bestEpoch = epoch + 1; state.badEpochs = 0
                 try saveModel()
@@ -257,11 +301,76 @@ public final class Trainer: @unchecked Sendable {
             if let p = options.patience, state.badEpochs >= p, epoch + 1 < options.epochs {
                 stoppedEarly = true
                 log.write(["type": "early_stop", "epoch": epoch + 1, "patience": p])
+                logger.info("stopping early: \(p) validation(s) without improvement")
                 break
             }
         }
-        bar.finish()
-        return Summary(epochs: results, bestEpoch: state.bestEpoch, best: state.best, stoppedEarly: stoppedEarly)
+        progress.finish()
+        // The test set comes in only now, once, and only through the model selection already saved.
+        var testResult: TestResult?
+        if let test, let bestEpoch = state.bestEpoch {
+            let t = try scoreTest(test, epoch: bestEpoch, loss: opt.loss)
+            testResult = t
+            var entry: [String: Any] = ["type": "test", "epoch": t.epoch, "examples": t.examples, "loss": t.loss,
+                                        "metric": options.metric.rawValue, "value": t.metric]
+            if let a = t.accuracy { entry["accuracy"] = a }
+            if let f = t.macroF1 { entry["macro_f1"] = f }
+            if let f = t.microF1 { entry["micro_f1"] = f }
+            log.write(entry)
+            try writeTestMetrics(t)
+        }
+        return Summary(epochs: results, bestEpoch: state.bestEpoch, best: state.best, stoppedEarly: stoppedEarly, test: testResult)
+    }
+
+    /// "epoch 2/3: train loss 0.4123, validation loss 0.3011, accuracy 0.9100, macro-F1 0.9050, 85.2 examples/s"
+    public static func describe(_ r: EpochResult, epochs: Int) -> String {
+        var line = String(format: "epoch %d/%d: train loss %.4f, validation loss %.4f", r.epoch, epochs, r.trainLoss, r.evalLoss)
+        if let a = r.accuracy { line += String(format: ", accuracy %.4f", a) }
+        if let f = r.macroF1 { line += String(format: ", macro-F1 %.4f", f) }
+        if let f = r.microF1, r.accuracy == nil { line += String(format: ", micro-F1 %.4f", f) }
+        return line + String(format: ", %.1f examples/s", r.examplesPerSecond)
+    }
+
+    /// File written next to the model when a test set was scored.
+    public var testMetricsURL: URL { out.appendingPathComponent("test_metrics.json") }
+
+    /// Scores `d` with the model saved at the selected epoch (the weights in memory are the last
+    /// epoch's, which selection may have rejected), then puts the in-memory weights back.
+    func scoreTest(_ d: Encoded, epoch: Int, loss: any TrainingLoss) throws -> TestResult {
+        let saved = try BertModel.load(directory: out, withClassifier: true)
+        let kept = ParameterBuffer(layout: model.parameters.layout)
+        kept.copy(from: model.parameters)
+        defer { model.parameters.copy(from: kept) }
+        for e in model.layout.entries {
+            guard let src = saved.parameters[e.name], src.count == e.count else {
+                throw TrainError.badCheckpoint("\(out.path): the saved model has no \(e.name) of \(e.count) values")
+            }
+            (model.parameters.base + e.offset).update(from: src.baseAddress!, count: e.count)
+        }
+        let ev = try evaluate(d, features: options.mode == .headOnly ? try pooledFeatures(d) : nil, loss: loss)
+        let metric: Double = switch options.metric {
+        case .accuracy: ev.accuracy ?? 0
+        case .macroF1: ev.macroF1 ?? 0
+        case .microF1: ev.microF1 ?? 0
+        case .loss: ev.loss
+        }
+        logger.info("test set scored once (\(d.count) examples) with the model of epoch \(epoch)")
+        return TestResult(epoch: epoch, examples: d.count, loss: ev.loss, accuracy: ev.accuracy, macroF1: ev.macroF1,
+                          microF1: ev.microF1, metric: metric)
+    }
+
+    /// OUT/test_metrics.json: the test figures and which epoch's model produced them.
+    func writeTestMetrics(_ t: TestResult) throws {
+        var object: [String: Any] = ["epoch": t.epoch, "examples": t.examples, "loss": t.loss,
+                                     "metric": options.metric.rawValue, "value": t.metric,
+                                     "note": "scored once with the model selected on the validation set"]
+        if let a = t.accuracy { object["accuracy"] = a }
+        if let f = t.macroF1 { object["macro_f1"] = f }
+        if let f = t.microF1 { object["micro_f1"] = f }
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        let writer = try AtomicFileWriter(url: testMetricsURL)
+        try writer.write(String(decoding: data, as: UTF8.self) + "\n")
+        try writer.commit()
     }
 
     /// Writes the Hugging Face folder: the base model's tokenizer files, then model.safetensors and

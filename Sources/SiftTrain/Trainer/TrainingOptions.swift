@@ -46,8 +46,10 @@ public struct TrainingOptions: Sendable {
     public var focalGamma = 2.0
     /// Per-class weights by label name (single-label cross-entropy / focal α).
     public var classWeights: [String: Double]? = nil
-    /// Show a progress bar on stderr (only drawn when stderr is a terminal).
+    /// Report step progress on stderr: a bar on a terminal, else a log line every
+    /// `progressInterval` seconds (CI, nohup, a log file).
     public var progress = true
+    public var progressInterval = 10.0
     /// Dropout probabilities during training; nil: the base model's config.json
     /// (hidden_dropout_prob, attention_probs_dropout_prob, classifier_dropout, which falls back
     /// to the hidden rate). Overrides are written into the output config.json, as transformers
@@ -76,6 +78,7 @@ public struct TrainingOptions: Sendable {
         if gradientAccumulation < 1 { try bad("--gradient-accumulation must be at least 1") }
         if !(0..<1).contains(labelSmoothing) { try bad("--label-smoothing must be in [0, 1)") }
         if let p = patience, p < 1 { try bad("--patience must be at least 1") }
+        if !(progressInterval > 0) { try bad("--progress-interval must be positive") }
         for (flag, p) in [("--hidden-dropout", hiddenDropout), ("--attention-dropout", attentionDropout),
                           ("--classifier-dropout", classifierDropout)] {
             if let p, !(0..<1).contains(p) { try bad("\(flag) must be in [0, 1), found \(p)") }

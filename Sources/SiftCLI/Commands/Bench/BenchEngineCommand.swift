@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SiftBench
 import SiftData
 import SiftEngine
 import SiftTokenizers
@@ -23,7 +24,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
     var texts: Int = 1024
 
     @Option(help: "Comma-separated batch sizes.")
-    var batchSizes: String = "1,8,32"
+    var batchSizes = CommaSeparated<Int>([1, 8, 32])
 
     @Option(help: "Maximum tokens per text.")
     var maxLength: Int = 128
@@ -35,7 +36,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
     var workers: Int?
 
     @Option(help: "Only these workloads (comma-separated: real, fixed128).")
-    var only: String?
+    var only: CommaSeparated<String>?
 
     @Option(help: "Minimum seconds per measurement.")
     var seconds: Double = 3
@@ -47,8 +48,8 @@ struct BenchEngineCommand: AsyncParsableCommand {
     var jsonOut: String?
 
     func run() async throws {
-        let sizes = batchSizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }) else { throw ValidationError("--batch-sizes must be positive integers") }
+        let sizes = batchSizes.values
+        guard sizes.allSatisfy({ $0 > 0 }) else { throw ValidationError("--batch-sizes must be positive integers") }
         BLAS.threads = threads
         let dir = URL(fileURLWithPath: model)
         let embedder = try SentenceEmbedder(directory: dir)
@@ -69,7 +70,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
         print("sift bench engine: \(dir.lastPathComponent), \(threads) threads, max_length \(maxLength)")
         print(String(format: "sgemm roof (OpenBLAS, [1024x%d]x[%dx%d] and back): %.1f GFLOP/s", cfg.hiddenSize, cfg.hiddenSize, cfg.intermediateSize, roof))
         var json: [[String: Any]] = []
-        for (name, list) in workloads where only.map({ $0.split(separator: ",").contains(Substring(name)) }) ?? true {
+        for (name, list) in workloads where only.map({ $0.values.contains(name) }) ?? true {
             let options = EncodeOptions(addSpecialTokens: true, maxLength: maxLength, truncation: .longestFirst)
             let t0 = DispatchTime.now().uptimeNanoseconds
             let seqs = tokenizer.encodeBatch(list, options: options).map(\.ids)

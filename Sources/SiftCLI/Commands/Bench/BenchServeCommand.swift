@@ -1,9 +1,12 @@
 import ArgumentParser
 import Foundation
+import SiftBench
 import SiftEngine
 import SiftServer
 
-/// `sift bench serve`: the server under load (see SiftServer/Bench). Run in a release build.
+extension ServeBenchmark.Endpoint: ExpressibleByArgument {}
+
+/// `sift bench serve`: the server under load (see SiftBench/Serve). Run in a release build.
 struct BenchServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -13,16 +16,16 @@ struct BenchServeCommand: AsyncParsableCommand {
     var model: String = ".models/all-MiniLM-L6-v2"
 
     @Option(help: "classify or embed (default: embed, as all-MiniLM-L6-v2 has no classification head).")
-    var endpoint: String = "embed"
+    var endpoint: ServeBenchmark.Endpoint = .embed
 
     @Option(help: "Comma-separated client counts.")
-    var clients: String = "1,16,64"
+    var clients = CommaSeparated<Int>([1, 16, 64])
 
     @Option(help: "Seconds per measurement.")
     var seconds: Double = 10
 
-    @Option(help: "on, off or both.")
-    var batching: String = "both"
+    @Option(help: "Dynamic batching on, off or both (one after the other).")
+    var batching: BatchingChoice = .both
 
     @Option(name: .customLong("max-wait-ms"), help: "Batcher's maximum wait for more requests.")
     var maxWaitMs: Int = 2
@@ -34,24 +37,27 @@ struct BenchServeCommand: AsyncParsableCommand {
     var data: String = ".data/bbc"
 
     func validate() throws {
-        if !["on", "off", "both"].contains(batching) { throw ValidationError("--batching must be on, off or both") }
-        if !["embed", "classify"].contains(endpoint) { throw ValidationError("--endpoint must be embed or classify") }
-        if counts.isEmpty { throw ValidationError("--clients needs positive numbers, e.g. 1,16,64") }
+        if !counts.allSatisfy({ $0 > 0 }) { throw ValidationError("--clients needs positive numbers, e.g. 1,16,64") }
         if seconds <= 0 || seconds > 600 { throw ValidationError("--seconds must be in (0, 600]") }
     }
 
-    var counts: [Int] { clients.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 } }
+    var counts: [Int] { clients.values }
+
+    enum BatchingChoice: String, ExpressibleByArgument, CaseIterable {
+        case on, off, both
+        var modes: [Bool] { self == .both ? [true, false] : [self == .on] }
+    }
 
     func run() async throws {
         let texts = ServeBenchmark.bbcTexts(dataDir: URL(fileURLWithPath: data))
         guard !texts.isEmpty else { throw ValidationError("\(data): no texts found (run scripts/setup.sh)") }
         let mean = Double(texts.map(\.count).reduce(0, +)) / Double(texts.count)
-        print("model \(model), endpoint \(endpoint), \(texts.count) texts (mean \(Int(mean)) chars), \(seconds)s per row, 127.0.0.1")
+        print("model \(model), endpoint \(endpoint.rawValue), \(texts.count) texts (mean \(Int(mean)) chars), \(seconds)s per row, 127.0.0.1")
         print(ServeBenchmark.header)
         var b = ServerConfig.Batching()
         b.maxWaitMs = maxWaitMs
         b.maxBatchTokens = maxBatchTokens
-        let modes = batching == "both" ? [true, false] : [batching == "on"]
+        let modes = batching.modes
         let rows = try await ServeBenchmark.run(modelDir: model, endpoint: endpoint, texts: texts, clients: counts,
                                                 seconds: seconds, modes: modes, batching: b, print: { print($0) })
         // The ceiling any batching can reach: the engine at 100% of the sgemm roof on these texts.

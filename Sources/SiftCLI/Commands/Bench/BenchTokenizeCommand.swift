@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SiftBench
 import SiftData
 import SiftTokenizers
 
@@ -86,16 +87,4 @@ func runProcess(_ path: String, _ args: [String], env: [String: String] = [:]) t
         throw ValidationErrorMessage("\(path) \(args.joined(separator: " ")) exited with \(p.terminationStatus)")
     }
     return String(decoding: data, as: UTF8.self)
-}
-
-/// The benchmark corpus: every BBC document and every Chinese review.
-enum BenchCorpus {
-    static func load(dataDir: URL) throws -> [String] {
-        var texts = try BBCCorpus.load(directory: dataDir.appendingPathComponent("bbc")).examples.map(\.text)
-        for name in ["pos.txt", "neg.txt"] {
-            let d = try Data(contentsOf: dataDir.appendingPathComponent("chinese-reviews").appendingPathComponent(name))
-            texts += String(decoding: d, as: UTF8.self).split(separator: "\n").map(String.init)
-        }
-        return texts
-    }
 }

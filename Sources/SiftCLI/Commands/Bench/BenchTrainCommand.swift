@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SiftBench
 import SiftData
 import SiftEngine
 import SiftTokenizers

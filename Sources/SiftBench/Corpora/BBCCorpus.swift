@@ -1,4 +1,5 @@
 import Foundation
+import SiftData
 
 /// The BBC news corpus as `scripts/setup.sh` installs it: `<dir>/<label>/NNN.txt`.
 ///

@@ -1,11 +1,15 @@
 import Foundation
-import SiftData
 import Logging
+import SiftData
+import SiftServer
 
 /// `sift bench serve`: throughput and latency of the real server (in this process, on
 /// 127.0.0.1, a free port) under 1/16/64 closed-loop clients, with dynamic batching on and off.
 /// Each request carries one text, as an online caller would send it.
 public enum ServeBenchmark {
+    /// The route every request goes to.
+    public enum Endpoint: String, Sendable, CaseIterable { case embed, classify }
+
     public struct Row: Sendable {
         public var batching: Bool
         public var result: LoadGenerator.Result
@@ -33,7 +37,7 @@ public enum ServeBenchmark {
         return Array(out.prefix(limit))
     }
 
-    public static func run(modelDir: String, endpoint: String, texts: [String], clients: [Int], seconds: Double,
+    public static func run(modelDir: String, endpoint: Endpoint, texts: [String], clients: [Int], seconds: Double,
                            modes: [Bool], batching: ServerConfig.Batching, print say: (String) -> Void) async throws -> [Row] {
         let bodies = try texts.map { t -> String in
             String(decoding: try JSONSerialization.data(withJSONObject: ["texts": [t]]), as: UTF8.self)
@@ -60,7 +64,7 @@ public enum ServeBenchmark {
             let server = Task { try await built.app.run() }
             var it = ports.makeAsyncIterator()
             guard let port = await it.next() else { throw ConfigError("server did not start") }
-            let path = "/v1/models/bench/\(endpoint)"
+            let path = "/v1/models/bench/\(endpoint.rawValue)"
             _ = LoadGenerator.run(port: port, path: path, bodies: bodies, clients: 4, seconds: 1)  // warm-up
             for n in clients {
                 let r = await Task.detached {
