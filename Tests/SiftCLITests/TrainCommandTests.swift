@@ -49,7 +49,7 @@ import SiftTestSupport
     try await cmd.run()
     let classifier = try SequenceClassifier(directory: out)
     #expect(classifier.labels == ["place", "talk"])
-    #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint/state.json").path))
+    #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint/current").path))
 }
 
 @Test func trainCommandScoresATestFileOnceWithTheSelectedModel() async throws {
