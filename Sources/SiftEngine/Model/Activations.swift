@@ -8,6 +8,9 @@
 /// Training (`recording == true`): each layer l keeps its own slot of every tensor below, and all
 /// attention probabilities are kept, which is what the backward pass reads (see docs/engine.md).
 ///
+/// LayerNorm mean/rstd are not kept: the backward recomputes them from the LayerNorm's input,
+/// which it reads anyway (docs/engine.md, "LayerNorm statistics").
+///
 /// Pointers are valid until the next `reserve` (the next forward call).
 public final class Activations: @unchecked Sendable {
     public let recording: Bool
@@ -15,14 +18,22 @@ public final class Activations: @unchecked Sendable {
     let c: Int, i: Int, nh: Int, layers: Int, labels: Int
     public let workers: Int
 
-    // MARK: buffers (see the accessors below for shapes)
-    private var bufs: [String: (ptr: UnsafeMutablePointer<Float>, cap: Int)] = [:]
+    // MARK: buffers, one stored property per tensor (shapes: see the accessors below)
+    private let embSumBuf = GrowableBuffer(), hiddenBuf = GrowableBuffer()
+    private let qkvBuf = GrowableBuffer(), ctxBuf = GrowableBuffer(), probsBuf = GrowableBuffer()
+    private let attnProjBuf = GrowableBuffer(), res1Buf = GrowableBuffer(), h1Buf = GrowableBuffer()
+    private let fcPreBuf = GrowableBuffer(), fcActBuf = GrowableBuffer()
+    private let ffnOutBuf = GrowableBuffer(), res2Buf = GrowableBuffer()
+    private let clsRowsBuf = GrowableBuffer(), pooledBuf = GrowableBuffer()
+    private let logitsBuf = GrowableBuffer(), sentenceBuf = GrowableBuffer()
     /// [B+1] attention-probability offsets of the current batch (training only).
     public private(set) var probOffsets: [Int] = []
     /// Largest sequence length of the current batch.
     public private(set) var maxT = 0
     /// Masks of the last forward when it ran with dropout (training; see Model/Dropout.swift).
     public internal(set) var dropout: DropoutMasks?
+    /// The backward pass's activation gradients, kept between steps (training; made on first use).
+    private(set) lazy var gradients = GradientWorkspace()
 
     private let config: BertConfig
     /// Workspaces of the lanes `BertModel.forwardInLanes` splits a batch into, made on first use.
@@ -36,8 +47,6 @@ public final class Activations: @unchecked Sendable {
         self.workers = max(1, workers)
     }
 
-    deinit { for (_, b) in bufs { b.ptr.deallocate() } }
-
     /// `k` single-worker inference workspaces (reused across calls).
     func lanes(_ k: Int) -> [Activations] {
         while laneCache.count < k {
@@ -46,112 +55,166 @@ public final class Activations: @unchecked Sendable {
         return Array(laneCache.prefix(k))
     }
 
-    private func buffer(_ name: String, _ count: Int) {
-        if let b = bufs[name], b.cap >= count { return }
-        bufs[name]?.ptr.deallocate()
-        let cap = max(count, 16)
-        let p = UnsafeMutablePointer<Float>.allocate(capacity: cap)
-        p.initialize(repeating: 0, count: cap)
-        bufs[name] = (p, cap)
-    }
-    /// A zeroed gradient workspace of at least `count` floats, kept between backward calls: fresh
-    /// allocations of this size come straight from mmap, and the page faults plus the kernel's
-    /// page clearing cost ~12% of a MiniLM training step.
-    func gradScratch(_ name: String, _ count: Int) -> UnsafeMutablePointer<Float> {
-        let key = "grad." + name
-        buffer(key, count)
-        let p = ptr(key)
-        p.update(repeating: 0, count: max(1, count))
-        return p
-    }
-
-    private func ptr(_ name: String) -> UnsafeMutablePointer<Float> { bufs[name]!.ptr }
-
     /// Sizes every buffer for a batch (grows only).
     /// `outputsOnly` (the parent workspace of inference lanes) sizes just what callers read:
     /// the last hidden state, pooler rows, logits and sentence embeddings.
     func reserve(_ batch: PackedBatch, outputsOnly: Bool = false) {
         n = batch.tokenCount; b = batch.batchSize; maxT = batch.maxLength
         if outputsOnly && !recording {
-            buffer("hidden", 2 * n * c)
-            buffer("clsRows", b * c); buffer("pooled", b * c); buffer("logits", b * max(labels, 1))
-            buffer("sentence", b * c)
+            hiddenBuf.reserve(2 * n * c)
+            reserveOutputs()
             return
         }
         let L = recording ? layers : 1
-        buffer("embSum", n * c); buffer("embMean", n); buffer("embRstd", n)
-        buffer("hidden", (recording ? layers + 1 : 2) * n * c)
-        buffer("qkv", L * n * 3 * c)
-        buffer("ctx", L * n * c)
+        embSumBuf.reserve(n * c)
+        hiddenBuf.reserve((recording ? layers + 1 : 2) * n * c)
+        qkvBuf.reserve(L * n * 3 * c)
+        ctxBuf.reserve(L * n * c)
         // Inference aliases attnProj→res1, fcAct→fcPre, ffnOut→res2 (the ops tolerate it), which
         // cuts the workspace by a third; training keeps each tensor for the backward.
-        if recording { buffer("attnProj", L * n * c); buffer("fcAct", L * n * i); buffer("ffnOut", L * n * c) }
-        buffer("res1", L * n * c)
-        buffer("ln1Mean", L * n); buffer("ln1Rstd", L * n)
-        buffer("h1", L * n * c)
-        buffer("fcPre", L * n * i)
-        buffer("res2", L * n * c)
-        buffer("ln2Mean", L * n); buffer("ln2Rstd", L * n)
+        if recording { attnProjBuf.reserve(L * n * c); fcActBuf.reserve(L * n * i); ffnOutBuf.reserve(L * n * c) }
+        res1Buf.reserve(L * n * c)
+        h1Buf.reserve(L * n * c)
+        fcPreBuf.reserve(L * n * i)
+        res2Buf.reserve(L * n * c)
         if recording {
             probOffsets = Ops.attentionProbOffsets(offsets: batch.offsets, heads: nh)
-            buffer("probs", layers * probOffsets[b])
+            probsBuf.reserve(layers * probOffsets[b])
         } else {
             probOffsets = []
-            buffer("probs", workers * maxT * maxT)
+            probsBuf.reserve(workers * maxT * maxT)
         }
-        buffer("clsRows", b * c); buffer("pooled", b * c); buffer("logits", b * max(labels, 1))
-        buffer("sentence", b * c)
+        reserveOutputs()
     }
 
-    private func slot(_ l: Int) -> Int { recording ? l : 0 }
+    private func reserveOutputs() {
+        clsRowsBuf.reserve(b * c); pooledBuf.reserve(b * c); logitsBuf.reserve(b * max(labels, 1))
+        sentenceBuf.reserve(b * c)
+    }
+
+    @inline(__always) private func slot(_ l: Int) -> Int { recording ? l : 0 }
+
+    // MARK: per-layer view
+
+    /// The tensors of encoder layer l for the current batch (pointers into the buffers above; in
+    /// inference the aliased ones coincide). Computed from the slot, no lookup, no allocation.
+    public func layer(_ l: Int) -> LayerActivations {
+        LayerActivations(input: hidden(l), qkv: qkv(l), probs: probs(l), ctx: ctx(l), attnProj: attnProj(l),
+                         res1: res1(l), h1: h1(l), fcPre: fcPre(l), fcAct: fcAct(l), ffnOut: ffnOut(l),
+                         res2: res2(l), output: hidden(l + 1))
+    }
 
     // MARK: accessors — shapes in the engine's letters (Ops/Shapes.swift)
     /// [N,C] word + position + type embeddings, before LayerNorm.
-    public var embSum: UnsafeMutablePointer<Float> { ptr("embSum") }
-    /// [N] mean / reciprocal std of the embeddings LayerNorm.
-    public var embMean: UnsafeMutablePointer<Float> { ptr("embMean") }
-    public var embRstd: UnsafeMutablePointer<Float> { ptr("embRstd") }
+    public var embSum: UnsafeMutablePointer<Float> { embSumBuf.base }
     /// [N,C] input of layer l (l = 0: embeddings output; l = layers: the last hidden state).
-    public func hidden(_ l: Int) -> UnsafeMutablePointer<Float> { ptr("hidden") + (recording ? l : l % 2) * n * c }
+    public func hidden(_ l: Int) -> UnsafeMutablePointer<Float> { hiddenBuf.base + (recording ? l : l % 2) * n * c }
     /// [N,C] the encoder's output (`last_hidden_state`, packed).
     public var lastHidden: UnsafeMutablePointer<Float> { hidden(layers) }
     /// [N,3C] fused Q|K|V projections of layer l.
-    public func qkv(_ l: Int) -> UnsafeMutablePointer<Float> { ptr("qkv") + slot(l) * n * 3 * c }
+    public func qkv(_ l: Int) -> UnsafeMutablePointer<Float> { qkvBuf.base + slot(l) * n * 3 * c }
     /// Attention probabilities of layer l: [NH,T_b,T_b] per sequence at probOffsets[b] (training);
     /// per-worker scratch in inference.
     public func probs(_ l: Int) -> UnsafeMutablePointer<Float> {
-        ptr("probs") + (recording ? l * (probOffsets.last ?? 0) : 0)
+        probsBuf.base + (recording ? l * (probOffsets.last ?? 0) : 0)
     }
     /// [N,C] attention context (heads side by side), input of attention.output.dense.
-    public func ctx(_ l: Int) -> UnsafeMutablePointer<Float> { ptr("ctx") + slot(l) * n * c }
+    public func ctx(_ l: Int) -> UnsafeMutablePointer<Float> { ctxBuf.base + slot(l) * n * c }
     /// [N,C] attention.output.dense output.
-    public func attnProj(_ l: Int) -> UnsafeMutablePointer<Float> { recording ? ptr("attnProj") + l * n * c : res1(l) }
+    public func attnProj(_ l: Int) -> UnsafeMutablePointer<Float> { recording ? attnProjBuf.base + l * n * c : res1(l) }
     /// [N,C] hidden(l) + attnProj: input of attention.output.LayerNorm.
-    public func res1(_ l: Int) -> UnsafeMutablePointer<Float> { ptr("res1") + slot(l) * n * c }
-    /// [N] attention.output.LayerNorm statistics.
-    public func ln1Mean(_ l: Int) -> UnsafeMutablePointer<Float> { ptr("ln1Mean") + slot(l) * n }
-    public func ln1Rstd(_ l: Int) -> UnsafeMutablePointer<Float> { ptr("ln1Rstd") + slot(l) * n }
+    public func res1(_ l: Int) -> UnsafeMutablePointer<Float> { res1Buf.base + slot(l) * n * c }
     /// [N,C] attention.output.LayerNorm output: input of the feed-forward block.
-    public func h1(_ l: Int) -> UnsafeMutablePointer<Float> { ptr("h1") + slot(l) * n * c }
+    public func h1(_ l: Int) -> UnsafeMutablePointer<Float> { h1Buf.base + slot(l) * n * c }
     /// [N,I] intermediate.dense output before the activation.
-    public func fcPre(_ l: Int) -> UnsafeMutablePointer<Float> { ptr("fcPre") + slot(l) * n * i }
+    public func fcPre(_ l: Int) -> UnsafeMutablePointer<Float> { fcPreBuf.base + slot(l) * n * i }
     /// [N,I] after hidden_act: input of output.dense.
-    public func fcAct(_ l: Int) -> UnsafeMutablePointer<Float> { recording ? ptr("fcAct") + l * n * i : fcPre(l) }
+    public func fcAct(_ l: Int) -> UnsafeMutablePointer<Float> { recording ? fcActBuf.base + l * n * i : fcPre(l) }
     /// [N,C] output.dense output.
-    public func ffnOut(_ l: Int) -> UnsafeMutablePointer<Float> { recording ? ptr("ffnOut") + l * n * c : res2(l) }
+    public func ffnOut(_ l: Int) -> UnsafeMutablePointer<Float> { recording ? ffnOutBuf.base + l * n * c : res2(l) }
     /// [N,C] h1 + ffnOut: input of output.LayerNorm.
-    public func res2(_ l: Int) -> UnsafeMutablePointer<Float> { ptr("res2") + slot(l) * n * c }
-    /// [N] output.LayerNorm statistics.
-    public func ln2Mean(_ l: Int) -> UnsafeMutablePointer<Float> { ptr("ln2Mean") + slot(l) * n }
-    public func ln2Rstd(_ l: Int) -> UnsafeMutablePointer<Float> { ptr("ln2Rstd") + slot(l) * n }
+    public func res2(_ l: Int) -> UnsafeMutablePointer<Float> { res2Buf.base + slot(l) * n * c }
     /// [B,C] the first ([CLS]) row of each sequence: pooler.dense input.
-    public var clsRows: UnsafeMutablePointer<Float> { ptr("clsRows") }
+    public var clsRows: UnsafeMutablePointer<Float> { clsRowsBuf.base }
     /// [B,C] pooler output, tanh(dense(clsRows)).
-    public var pooled: UnsafeMutablePointer<Float> { ptr("pooled") }
+    public var pooled: UnsafeMutablePointer<Float> { pooledBuf.base }
     /// [B,L] classifier logits.
-    public var logits: UnsafeMutablePointer<Float> { ptr("logits") }
+    public var logits: UnsafeMutablePointer<Float> { logitsBuf.base }
     /// [B,C] sentence embeddings (pooled by `SentenceEmbedder`).
-    public var sentence: UnsafeMutablePointer<Float> { ptr("sentence") }
+    public var sentence: UnsafeMutablePointer<Float> { sentenceBuf.base }
     public var channels: Int { c }
     public var numLabels: Int { labels }
+}
+
+/// The tensors of one encoder layer (BertLayer) in a forward pass; `input` is hidden(l), `output`
+/// hidden(l+1). Shapes as in `Activations`' accessors.
+public struct LayerActivations {
+    /// [N,C] hidden(l).
+    public let input: UnsafeMutablePointer<Float>
+    /// [N,3C] x · W_qkvᵀ + b_qkv.
+    public let qkv: UnsafeMutablePointer<Float>
+    /// Attention probabilities (kept per sequence in training, per-worker scratch in inference).
+    public let probs: UnsafeMutablePointer<Float>
+    /// [N,C] attention context.
+    public let ctx: UnsafeMutablePointer<Float>
+    /// [N,C] attention.output.dense output (inference: same memory as `res1`).
+    public let attnProj: UnsafeMutablePointer<Float>
+    /// [N,C] input + attnProj.
+    public let res1: UnsafeMutablePointer<Float>
+    /// [N,C] attention.output.LayerNorm output.
+    public let h1: UnsafeMutablePointer<Float>
+    /// [N,I] intermediate.dense output.
+    public let fcPre: UnsafeMutablePointer<Float>
+    /// [N,I] after hidden_act (inference: same memory as `fcPre`).
+    public let fcAct: UnsafeMutablePointer<Float>
+    /// [N,C] output.dense output (inference: same memory as `res2`).
+    public let ffnOut: UnsafeMutablePointer<Float>
+    /// [N,C] h1 + ffnOut.
+    public let res2: UnsafeMutablePointer<Float>
+    /// [N,C] hidden(l+1) = output.LayerNorm(res2).
+    public let output: UnsafeMutablePointer<Float>
+}
+
+/// The activation gradients of `BertModel.backward`, kept between steps: fresh allocations of
+/// this size come straight from mmap, and the page faults plus the kernel's page clearing cost
+/// ~12% of a MiniLM training step.
+final class GradientWorkspace {
+    /// [B,C] ∂pooled, ∂(pooler pre-activation), ∂clsRows.
+    let dpooled = GrowableBuffer(), dpre = GrowableBuffer(), dcls = GrowableBuffer()
+    /// [N,C] ∂hidden, ∂residual sum, ∂ctx; [N,3C] ∂qkv; [N,I] ∂fcAct, ∂fcPre.
+    let dh = GrowableBuffer(), dres = GrowableBuffer(), dctx = GrowableBuffer(), dqkv = GrowableBuffer()
+    let dfc = GrowableBuffer(), dfcPre = GrowableBuffer()
+    /// [N,C] a gradient times a dropout mask (kept apart from the residual's unmasked gradient).
+    let ddrop = GrowableBuffer()
+}
+
+/// A Float buffer that grows to the largest size asked for and is reused (zero-filled when it
+/// grows). Owned by one workspace; not thread-safe.
+final class GrowableBuffer {
+    private(set) var base: UnsafeMutablePointer<Float>
+    private var capacity: Int
+
+    init() {
+        capacity = 16
+        base = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
+        base.initialize(repeating: 0, count: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Ensures room for `count` floats; existing contents are lost when it grows.
+    func reserve(_ count: Int) {
+        if capacity >= count { return }
+        base.deallocate()
+        capacity = count
+        base = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
+        base.initialize(repeating: 0, count: capacity)
+    }
+
+    /// `reserve(count)`, then zero the first `count` floats (a gradient workspace for one step).
+    func zeroed(_ count: Int) -> UnsafeMutablePointer<Float> {
+        reserve(count)
+        base.update(repeating: 0, count: max(1, count))
+        return base
+    }
 }

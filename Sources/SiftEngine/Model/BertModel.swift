@@ -10,12 +10,19 @@ public final class BertModel: @unchecked Sendable {
     public let config: BertConfig
     public let layout: ParameterLayout
     public let parameters: ParameterBuffer
+    /// Typed views of every tensor (offsets into `parameters`, or into any buffer of `layout`:
+    /// gradients, moments). Built once; the forward and backward read these, never names.
+    public let weights: BertWeights
+
+    /// The checkpoint names BERT's tensors load and save under.
+    public static let naming = BertCheckpointNames()
 
     /// A zero-initialized model (the trainer fills it; tests set values by name).
     public init(config: BertConfig, withPooler: Bool = true, numLabels: Int? = nil) {
         self.config = config
-        self.layout = ParameterLayout(config: config, withPooler: withPooler, numLabels: numLabels)
+        self.layout = ParameterLayout(config: config, withPooler: withPooler, numLabels: numLabels, naming: Self.naming)
         self.parameters = ParameterBuffer(layout: layout)
+        self.weights = BertWeights(layout: layout, layers: config.numHiddenLayers)
     }
 
     // MARK: loading and saving
@@ -38,22 +45,27 @@ public final class BertModel: @unchecked Sendable {
         return try load(config: config, weights: file, withClassifier: withClassifier)
     }
 
-    /// Builds the layout from the config and fills it by name, with a shape check per tensor.
-    /// Each name is tried as is and with/without the `bert.` prefix (checkpoints are saved both ways).
+    /// Builds the layout from the config and fills it by checkpoint name, with a shape check per
+    /// tensor. Each name is tried as is and with/without the `bert.` prefix (checkpoints are saved
+    /// both ways).
     public static func load(config: BertConfig, weights file: SafetensorsFile, withClassifier: Bool? = nil) throws -> BertModel {
+        let prefix = naming.modelPrefix
         func find(_ name: String) -> TensorInfo? {
-            file.tensors[name] ?? file.tensors["bert." + name]
-                ?? (name.hasPrefix("bert.") ? file.tensors[String(name.dropFirst(5))] : nil)
+            file.tensors[name] ?? file.tensors[prefix + name]
+                ?? (name.hasPrefix(prefix) ? file.tensors[String(name.dropFirst(prefix.count))] : nil)
         }
-        let hasPooler = find("pooler.dense.weight") != nil
+        func tensor(_ id: TensorID) -> TensorInfo? { find(naming.name(of: id)) }
+        let hasPooler = tensor(.pooler(.weight)) != nil
         var numLabels: Int? = nil
         switch withClassifier {
         case .some(false): numLabels = nil
         case .some(true):
-            guard let classifier = find("classifier.weight") else { throw EngineError.missingTensor(file: file.path, tensor: "classifier.weight") }
+            guard let classifier = tensor(.classifier(.weight)) else {
+                throw EngineError.missingTensor(file: file.path, tensor: naming.name(of: .classifier(.weight)))
+            }
             numLabels = config.numLabels ?? classifier.shape.first
         case .none:
-            if let classifier = find("classifier.weight") { numLabels = config.numLabels ?? classifier.shape.first }
+            if let classifier = tensor(.classifier(.weight)) { numLabels = config.numLabels ?? classifier.shape.first }
         }
         var cfg = config
         if let n = numLabels, cfg.numLabels == nil {
@@ -152,24 +164,29 @@ public final class BertModel: @unchecked Sendable {
     private func forwardOneLane(_ batch: PackedBatch, acts: Activations, outputs: Outputs, dropout: Dropout?) throws {
         acts.reserve(batch)
         let drop = try startDropout(dropout, acts: acts)
+        if batch.tokenCount == 0 { return }
+        forwardEncoder(batch, acts: acts, drop: drop)
+        guard outputs.contains(.pooler), let head = classificationHead else { return }
+        head.forward(batch, acts: acts, parameters: parameters, logits: outputs.contains(.logits), drop: drop)
+    }
+
+    /// BertEmbeddings and BertLayer ×L: `acts.hidden(0…L)` from the batch's ids.
+    private func forwardEncoder(_ batch: PackedBatch, acts: Activations, drop: DropoutMasks?) {
         let N = batch.tokenCount, B = batch.batchSize
         let C = config.hiddenSize, I = config.intermediateSize, NH = config.numAttentionHeads
         let eps = config.layerNormEps
-        let p = parameters
-        if N == 0 { return }
+        let p = parameters, emb = weights.embeddings
         let workers = acts.workers
 
         batch.ids.withUnsafeBufferPointer { ids in
         batch.positions.withUnsafeBufferPointer { pos in
         batch.typeIds.withUnsafeBufferPointer { types in
             Ops.embeddingsForward(out: acts.embSum, ids: ids.baseAddress!, positions: pos.baseAddress!,
-                                  typeIds: types.baseAddress!, wte: p.ptr("embeddings.word_embeddings.weight"),
-                                  wpe: p.ptr("embeddings.position_embeddings.weight"),
-                                  wtt: p.ptr("embeddings.token_type_embeddings.weight"), n: N, c: C)
+                                  typeIds: types.baseAddress!, wte: p.pointer(emb.word), wpe: p.pointer(emb.position),
+                                  wtt: p.pointer(emb.tokenType), n: N, c: C)
         }}}
-        Ops.layerNormForward(out: acts.hidden(0), mean: acts.embMean, rstd: acts.embRstd, inp: acts.embSum,
-                             weight: p.ptr("embeddings.LayerNorm.weight"), bias: p.ptr("embeddings.LayerNorm.bias"),
-                             n: N, c: C, eps: eps, workers: workers)
+        Ops.layerNormForward(out: acts.hidden(0), inp: acts.embSum, weight: p.pointer(emb.layerNorm.weight),
+                             bias: p.pointer(emb.layerNorm.bias), n: N, c: C, eps: eps, workers: workers)
         drop?.generate(.embeddings, applyTo: acts.hidden(0))
 
         batch.offsets.withUnsafeBufferPointer { offsets in
@@ -177,58 +194,39 @@ public final class BertModel: @unchecked Sendable {
         (batch.keyMask ?? []).withUnsafeBufferPointer { maskBuf in
             let mask = batch.keyMask == nil ? nil : maskBuf.baseAddress
             for l in 0..<config.numHiddenLayers {
-                let w = "encoder.layer.\(l)."
-                let x = acts.hidden(l)
-                // BertSelfAttention: Q|K|V in one sgemm (weights adjacent in the layout).
-                Ops.linearForward(out: acts.qkv(l), inp: x, weight: p.ptr(w + "attention.self.query.weight"),
-                                  bias: p.ptr(w + "attention.self.query.bias"), n: N, inChannels: C, outChannels: 3 * C, workers: workers)
-                Ops.attentionForward(out: acts.ctx(l), probs: acts.probs(l), qkv: acts.qkv(l), offsets: offsets.baseAddress!,
+                let w = weights.layers[l], a = acts.layer(l)
+                // BertSelfAttention: Q|K|V in one sgemm over the fused [3C, C] weight.
+                Ops.linearForward(out: a.qkv, inp: a.input, weight: p.pointer(w.attention.qkv.weight),
+                                  bias: p.pointer(w.attention.qkv.bias), n: N, inChannels: C, outChannels: 3 * C, workers: workers)
+                Ops.attentionForward(out: a.ctx, probs: a.probs, qkv: a.qkv, offsets: offsets.baseAddress!,
                                      probOffsets: acts.recording ? probOffsets.baseAddress : nil, keyMask: mask,
                                      b: B, c: C, heads: NH, maxT: acts.maxT, workers: acts.workers,
                                      dropMask: drop?.generate(.attentionProbs(layer: l)))
                 // BertSelfOutput: dense, dropout, residual, LayerNorm.
-                Ops.linearForward(out: acts.attnProj(l), inp: acts.ctx(l), weight: p.ptr(w + "attention.output.dense.weight"),
-                                  bias: p.ptr(w + "attention.output.dense.bias"), n: N, inChannels: C, outChannels: C, workers: workers)
-                drop?.generate(.attentionOutput(layer: l), applyTo: acts.attnProj(l))
-                Ops.residualForward(out: acts.res1(l), a: x, b: acts.attnProj(l), count: N * C, workers: workers)
-                Ops.layerNormForward(out: acts.h1(l), mean: acts.ln1Mean(l), rstd: acts.ln1Rstd(l), inp: acts.res1(l),
-                                     weight: p.ptr(w + "attention.output.LayerNorm.weight"),
-                                     bias: p.ptr(w + "attention.output.LayerNorm.bias"), n: N, c: C, eps: eps, workers: workers)
+                Ops.linearForward(out: a.attnProj, inp: a.ctx, weight: p.pointer(w.attention.output.weight),
+                                  bias: p.pointer(w.attention.output.bias), n: N, inChannels: C, outChannels: C, workers: workers)
+                drop?.generate(.attentionOutput(layer: l), applyTo: a.attnProj)
+                Ops.residualForward(out: a.res1, a: a.input, b: a.attnProj, count: N * C, workers: workers)
+                Ops.layerNormForward(out: a.h1, inp: a.res1, weight: p.pointer(w.attention.layerNorm.weight),
+                                     bias: p.pointer(w.attention.layerNorm.bias), n: N, c: C, eps: eps, workers: workers)
                 // BertIntermediate: dense + hidden_act.
-                Ops.linearForward(out: acts.fcPre(l), inp: acts.h1(l), weight: p.ptr(w + "intermediate.dense.weight"),
-                                  bias: p.ptr(w + "intermediate.dense.bias"), n: N, inChannels: C, outChannels: I, workers: workers)
-                Ops.activationForward(config.hiddenAct, out: acts.fcAct(l), inp: acts.fcPre(l), count: N * I, workers: workers)
+                Ops.linearForward(out: a.fcPre, inp: a.h1, weight: p.pointer(w.intermediate.weight),
+                                  bias: p.pointer(w.intermediate.bias), n: N, inChannels: C, outChannels: I, workers: workers)
+                Ops.activationForward(config.hiddenAct, out: a.fcAct, inp: a.fcPre, count: N * I, workers: workers)
                 // BertOutput: dense, dropout, residual, LayerNorm.
-                Ops.linearForward(out: acts.ffnOut(l), inp: acts.fcAct(l), weight: p.ptr(w + "output.dense.weight"),
-                                  bias: p.ptr(w + "output.dense.bias"), n: N, inChannels: I, outChannels: C, workers: workers)
-                drop?.generate(.output(layer: l), applyTo: acts.ffnOut(l))
-                Ops.residualForward(out: acts.res2(l), a: acts.h1(l), b: acts.ffnOut(l), count: N * C, workers: workers)
-                Ops.layerNormForward(out: acts.hidden(l + 1), mean: acts.ln2Mean(l), rstd: acts.ln2Rstd(l), inp: acts.res2(l),
-                                     weight: p.ptr(w + "output.LayerNorm.weight"), bias: p.ptr(w + "output.LayerNorm.bias"),
-                                     n: N, c: C, eps: eps, workers: workers)
+                Ops.linearForward(out: a.ffnOut, inp: a.fcAct, weight: p.pointer(w.output.weight),
+                                  bias: p.pointer(w.output.bias), n: N, inChannels: I, outChannels: C, workers: workers)
+                drop?.generate(.output(layer: l), applyTo: a.ffnOut)
+                Ops.residualForward(out: a.res2, a: a.h1, b: a.ffnOut, count: N * C, workers: workers)
+                Ops.layerNormForward(out: a.output, inp: a.res2, weight: p.pointer(w.layerNorm.weight),
+                                     bias: p.pointer(w.layerNorm.bias), n: N, c: C, eps: eps, workers: workers)
             }
         }}}
+    }
 
-        guard outputs.contains(.pooler) else { return }
-        // BertPooler: tanh(dense(first token)).
-        let last = acts.lastHidden
-        for b in 0..<B {
-            let start = batch.offsets[b]
-            if batch.length(b) > 0 {
-                (acts.clsRows + b * C).update(from: last + start * C, count: C)
-            } else {
-                (acts.clsRows + b * C).update(repeating: 0, count: C)
-            }
-        }
-        Ops.linearForward(out: acts.pooled, inp: acts.clsRows, weight: p.ptr("pooler.dense.weight"),
-                          bias: p.ptr("pooler.dense.bias"), n: B, inChannels: C, outChannels: C)
-        Ops.tanhForward(out: acts.pooled, inp: acts.pooled, count: B * C)
-
-        guard outputs.contains(.logits), let L = layout.numLabels else { return }
-        // Dropout on a copy: the tanh backward reads the undropped `pooled`.
-        let clsIn = drop?.classifier(pooled: acts.pooled) ?? acts.pooled
-        Ops.linearForward(out: acts.logits, inp: clsIn, weight: p.ptr("classifier.weight"),
-                          bias: p.ptr("classifier.bias"), n: B, inChannels: C, outChannels: L)
+    /// The pooler (and classifier) head over the encoder output, when the model has a pooler.
+    var classificationHead: SequenceClassificationHead? {
+        weights.pooler.map { SequenceClassificationHead(pooler: $0, classifier: weights.classifier, channels: config.hiddenSize) }
     }
 
     /// A fresh activation workspace sized for this model.

@@ -180,20 +180,14 @@ public final class DropoutMasks: @unchecked Sendable {
     private var dropout: Dropout?
     private var n = 0, b = 0, probCount = 0, workers = 1
     private let c: Int, layers: Int
-    private var bufs: [String: (ptr: UnsafeMutablePointer<Float>, cap: Int)] = [:]
+    /// [(1 + 2L)·N·C] the hidden-size masks: embeddings, then per layer attention output and output.
+    private let hiddenMasks = GrowableBuffer()
+    /// [L · Σ NH·T_b²] attention-probability masks, laid out like the kept probabilities.
+    private let probMasks = GrowableBuffer()
+    /// [B,C] the classifier's mask and its dropped input.
+    private let classifierMask = GrowableBuffer(), classifierInputs = GrowableBuffer()
 
     init(channels: Int, layers: Int) { c = channels; self.layers = layers }
-    deinit { for (_, b) in bufs { b.ptr.deallocate() } }
-
-    private func buffer(_ name: String, _ count: Int) -> UnsafeMutablePointer<Float> {
-        if let b = bufs[name], b.cap >= count { return b.ptr }
-        bufs[name]?.ptr.deallocate()
-        let cap = max(count, 16)
-        let p = UnsafeMutablePointer<Float>.allocate(capacity: cap)
-        p.initialize(repeating: 0, count: cap)
-        bufs[name] = (p, cap)
-        return p
-    }
 
     /// Sizes the buffers for a batch and arms (or, with nil, disarms) the next forward's dropout.
     func start(_ dropout: Dropout?, acts: Activations) {
@@ -202,9 +196,9 @@ public final class DropoutMasks: @unchecked Sendable {
         n = acts.n; b = acts.b; workers = acts.workers
         probCount = acts.probOffsets.last ?? 0
         guard dropout != nil else { return }
-        if rates.hidden > 0 { _ = buffer("hidden", (1 + 2 * layers) * n * c) }
-        if rates.attention > 0 { _ = buffer("probs", layers * probCount) }
-        if rates.classifier > 0 { _ = buffer("classifier", b * c); _ = buffer("classifierInput", b * c) }
+        if rates.hidden > 0 { hiddenMasks.reserve((1 + 2 * layers) * n * c) }
+        if rates.attention > 0 { probMasks.reserve(layers * probCount) }
+        if rates.classifier > 0 { classifierMask.reserve(b * c); classifierInputs.reserve(b * c) }
     }
 
     /// Element count of a site's mask for the current batch.
@@ -220,17 +214,17 @@ public final class DropoutMasks: @unchecked Sendable {
     public func mask(_ site: DropoutSite) -> UnsafeMutablePointer<Float>? {
         guard dropout != nil, rates.rate(site) > 0 else { return nil }
         switch site {
-        case .embeddings: return bufs["hidden"]!.ptr
-        case .attentionOutput(let l): return bufs["hidden"]!.ptr + (1 + 2 * l) * n * c
-        case .output(let l): return bufs["hidden"]!.ptr + (2 + 2 * l) * n * c
-        case .attentionProbs(let l): return bufs["probs"]!.ptr + l * probCount
-        case .classifier: return bufs["classifier"]!.ptr
+        case .embeddings: return hiddenMasks.base
+        case .attentionOutput(let l): return hiddenMasks.base + (1 + 2 * l) * n * c
+        case .output(let l): return hiddenMasks.base + (2 + 2 * l) * n * c
+        case .attentionProbs(let l): return probMasks.base + l * probCount
+        case .classifier: return classifierMask.base
         }
     }
 
     /// [B,C] the classifier's input after dropout (nil: no classifier dropout, it reads `pooled`).
     public var classifierInput: UnsafeMutablePointer<Float>? {
-        mask(.classifier) == nil ? nil : bufs["classifierInput"]!.ptr
+        mask(.classifier) == nil ? nil : classifierInputs.base
     }
 
     /// Draws (or asks the provider for) a site's mask and multiplies it into `x` if given.

@@ -1,82 +1,86 @@
 import Foundation
 
-/// The sizes table (llm.c's `param_sizes`): every parameter of a model as (Hugging Face name,
-/// shape, offset) inside ONE contiguous Float buffer. Gradients and AdamW moments allocate buffers
-/// of `totalCount` and reuse these offsets, so the optimizer is one loop and saving is one write.
+/// The sizes table (llm.c's `param_sizes`): every parameter of a model as (what it is, checkpoint
+/// name, shape, offset) inside ONE contiguous Float buffer. Gradients and AdamW moments allocate
+/// buffers of `totalCount` and reuse these offsets, so the optimizer is one loop and saving is one
+/// write.
 ///
-/// Names are exactly those of transformers' `BertModel` (`embeddings.word_embeddings.weight`,
-/// `encoder.layer.0.attention.self.query.weight`, ..., `pooler.dense.weight`) plus
-/// `classifier.weight`/`classifier.bias` for `BertForSequenceClassification`.
+/// Each entry says what the tensor is (`TensorID`: part of the model and role) and under which
+/// name the checkpoint stores it. Names come from a `CheckpointNaming` (for BERT exactly those of
+/// transformers' `BertModel`: `embeddings.word_embeddings.weight`, ...,
+/// `encoder.layer.0.attention.self.query.weight`, ..., plus `classifier.*` of
+/// `BertForSequenceClassification`) and are read only where weights are loaded and saved; the
+/// engine itself works on the typed views of `BertWeights`.
 ///
-/// Order is chosen for speed, not alphabetically: in each layer query/key/value weights are
-/// adjacent ([3C, C] in a row), and so are their biases ([3C]), so one sgemm computes Q, K and V.
+/// Order is chosen for speed, not alphabetically: in each layer query/key/value weights are one
+/// fused [3C, C] range and their biases one [3C] range, so one sgemm computes Q, K and V; the three
+/// checkpoint tensors are entries inside those ranges.
 public struct ParameterLayout: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
+        /// What the tensor is: selects its view, whether it trains and whether it decays.
+        public var id: TensorID
+        /// The checkpoint name (load and save only).
         public var name: String
         public var shape: [Int]
         public var offset: Int
         public var count: Int { shape.reduce(1, *) }
+        public var part: ModelPart { id.part }
+        public var role: TensorRole { id.role }
+        public var slice: TensorSlice { TensorSlice(offset: offset, shape: shape) }
     }
 
     public let entries: [Entry]
     public let totalCount: Int
-    private let index: [String: Int]
+    private let byName: [String: Int]
+    private let byID: [TensorID: Int]
 
-    public init(config: BertConfig, withPooler: Bool = true, numLabels: Int? = nil) {
-        let C = config.hiddenSize, I = config.intermediateSize
-        var list: [(String, [Int])] = [
-            ("embeddings.word_embeddings.weight", [config.vocabSize, C]),
-            ("embeddings.position_embeddings.weight", [config.maxPositionEmbeddings, C]),
-            ("embeddings.token_type_embeddings.weight", [config.typeVocabSize, C]),
-            ("embeddings.LayerNorm.weight", [C]),
-            ("embeddings.LayerNorm.bias", [C]),
-        ]
-        for l in 0..<config.numHiddenLayers {
-            let p = "encoder.layer.\(l)."
-            list += [
-                (p + "attention.self.query.weight", [C, C]),
-                (p + "attention.self.key.weight", [C, C]),
-                (p + "attention.self.value.weight", [C, C]),
-                (p + "attention.self.query.bias", [C]),
-                (p + "attention.self.key.bias", [C]),
-                (p + "attention.self.value.bias", [C]),
-                (p + "attention.output.dense.weight", [C, C]),
-                (p + "attention.output.dense.bias", [C]),
-                (p + "attention.output.LayerNorm.weight", [C]),
-                (p + "attention.output.LayerNorm.bias", [C]),
-                (p + "intermediate.dense.weight", [I, C]),
-                (p + "intermediate.dense.bias", [I]),
-                (p + "output.dense.weight", [C, I]),
-                (p + "output.dense.bias", [C]),
-                (p + "output.LayerNorm.weight", [C]),
-                (p + "output.LayerNorm.bias", [C]),
-            ]
-        }
-        if withPooler {
-            list += [("pooler.dense.weight", [C, C]), ("pooler.dense.bias", [C])]
-        }
-        if let numLabels {
-            list += [("classifier.weight", [numLabels, C]), ("classifier.bias", [numLabels])]
-        }
+    /// BERT's tensors (`BertArchitecture`), named by `naming` (default: transformers' BERT names).
+    public init(config: BertConfig, withPooler: Bool = true, numLabels: Int? = nil,
+                naming: any CheckpointNaming = BertCheckpointNames()) {
+        self.init(tensors: BertArchitecture.tensors(config: config, withPooler: withPooler, numLabels: numLabels),
+                  naming: naming)
+    }
+
+    /// Lays out `tensors` back to back in the given order.
+    public init(tensors: [(TensorID, [Int])], naming: any CheckpointNaming) {
         var entries: [Entry] = []
         var offset = 0
-        for (name, shape) in list {
-            entries.append(Entry(name: name, shape: shape, offset: offset))
+        for (id, shape) in tensors {
+            entries.append(Entry(id: id, name: naming.name(of: id), shape: shape, offset: offset))
             offset += shape.reduce(1, *)
         }
         self.entries = entries
         self.totalCount = offset
-        self.index = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.name, $0) })
+        self.byName = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.name, $0) })
+        self.byID = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.id, $0) })
     }
 
-    public subscript(name: String) -> Entry? { index[name].map { entries[$0] } }
+    /// The entry stored under a checkpoint name (load, save, tests).
+    public subscript(name: String) -> Entry? { byName[name].map { entries[$0] } }
+    /// The entry of a tensor (used once, when the typed views are built).
+    public subscript(id id: TensorID) -> Entry? { byID[id].map { entries[$0] } }
 
-    public var hasPooler: Bool { index["pooler.dense.weight"] != nil }
-    public var numLabels: Int? { self["classifier.bias"]?.shape[0] }
+    /// One range covering `ids`, which must be adjacent in this order (the fused Q|K|V weights and
+    /// biases), viewed as [Σ rows, columns]; nil if one is missing or they are not adjacent.
+    public func fused(_ ids: [TensorID]) -> TensorSlice? {
+        let parts = ids.compactMap { self[id: $0] }
+        guard parts.count == ids.count, let first = parts.first else { return nil }
+        var next = first.offset
+        for p in parts {
+            guard p.offset == next, p.shape.count == first.shape.count, p.shape.dropFirst() == first.shape.dropFirst() else { return nil }
+            next += p.count
+        }
+        let rows = parts.reduce(0) { $0 + $1.shape[0] }
+        return TensorSlice(offset: first.offset, shape: [rows] + first.shape.dropFirst())
+    }
+
+    public var hasPooler: Bool { byID[.pooler(.weight)] != nil }
+    public var numLabels: Int? { self[id: .classifier(.bias)]?.shape[0] }
 }
 
 /// One contiguous, 64-byte aligned Float buffer laid out by a `ParameterLayout`: the model's
 /// parameters, or (same type, same layout) their gradients and AdamW's first and second moments.
+/// Typed views (`TensorSlice`, `LinearWeights`, ...) resolve to pointers in any of them.
 public final class ParameterBuffer: @unchecked Sendable {
     public let layout: ParameterLayout
     /// All `layout.totalCount` floats. Owned by this object; freed in deinit.
@@ -95,15 +99,20 @@ public final class ParameterBuffer: @unchecked Sendable {
 
     public var base: UnsafeMutablePointer<Float> { storage.baseAddress! }
 
-    /// The slice for one named tensor (nil if the layout has no such name).
+    /// The slice for one tensor by checkpoint name (nil if the layout has no such name).
     public subscript(name: String) -> UnsafeMutableBufferPointer<Float>? {
         guard let e = layout[name] else { return nil }
         return UnsafeMutableBufferPointer(start: base + e.offset, count: e.count)
     }
 
-    /// Pointer to a tensor that must exist (names used by the engine itself).
+    /// The floats of a typed view.
+    public subscript(tensor: TensorSlice) -> UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: base + tensor.offset, count: tensor.count)
+    }
+
+    /// Pointer to the first float of a typed view (the hot path: one add).
     @inline(__always)
-    func ptr(_ name: String) -> UnsafeMutablePointer<Float> { base + layout[name]!.offset }
+    public func pointer(_ tensor: TensorSlice) -> UnsafeMutablePointer<Float> { base + tensor.offset }
 
     public func zero() { storage.update(repeating: 0) }
 

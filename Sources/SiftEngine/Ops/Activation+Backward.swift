@@ -1,3 +1,5 @@
+import RealModule
+
 extension Backward {
     /// GELU, exact form (`hidden_act: gelu`): y = x·Φ(x), dy/dx = Φ(x) + x·φ(x).
     @inlinable

@@ -1,3 +1,5 @@
+import RealModule
+
 extension Backward {
     /// Differentiates multi-head self-attention of ONE sequence (BertSelfAttention, eager path):
     ///

@@ -1,5 +1,5 @@
 import COpenBLAS
-import Foundation
+import RealModule
 
 // Backward kernels (llm.c style): each `fooBackward` ADDS into its gradient outputs, never
 // overwrites them, so one `zero()` per step clears everything and gradient accumulation is free.
@@ -12,17 +12,15 @@ import Foundation
 // NH heads, HS head size (C = NH*HS), B batch, K classes.
 
 /// Scalars the backward kernels run in: Float (training) and Double (gradient checks).
-public protocol GradScalar: BinaryFloatingPoint, Sendable {
+/// The elementary functions (`T.exp`, `T.erf`, `T.tanh`, ...) come from swift-numerics' `Real`
+/// (libm's expf/exp etc., the same calls as before); only the matrix product is ours, since it
+/// dispatches to OpenBLAS's sgemm or dgemm.
+public protocol GradScalar: Real, BinaryFloatingPoint, Sendable {
     /// C[m,n] = alpha * op(A)[m,k] · op(B)[k,n] + beta * C, row-major (sgemm / dgemm).
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                      alpha: Self, a: UnsafePointer<Self>, lda: Int,
                      b: UnsafePointer<Self>, ldb: Int,
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
-    static func exp(_ x: Self) -> Self
-    static func log(_ x: Self) -> Self
-    static func tanh(_ x: Self) -> Self
-    static func erf(_ x: Self) -> Self
-    static func pow(_ x: Self, _ y: Self) -> Self
 }
 
 extension Float: GradScalar {
@@ -33,11 +31,6 @@ extension Float: GradScalar {
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
-    @inlinable public static func exp(_ x: Float) -> Float { Foundation.expf(x) }
-    @inlinable public static func log(_ x: Float) -> Float { Foundation.logf(x) }
-    @inlinable public static func tanh(_ x: Float) -> Float { Foundation.tanhf(x) }
-    @inlinable public static func erf(_ x: Float) -> Float { Foundation.erff(x) }
-    @inlinable public static func pow(_ x: Float, _ y: Float) -> Float { Foundation.powf(x, y) }
 }
 
 extension Double: GradScalar {
@@ -48,11 +41,6 @@ extension Double: GradScalar {
         cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
-    @inlinable public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
-    @inlinable public static func log(_ x: Double) -> Double { Foundation.log(x) }
-    @inlinable public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
-    @inlinable public static func erf(_ x: Double) -> Double { Foundation.erf(x) }
-    @inlinable public static func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
 }
 
 /// Namespace of the hand-written backward kernels (one file per op: `Ops/<Op>+Backward.swift`).

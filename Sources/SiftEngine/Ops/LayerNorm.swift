@@ -1,9 +1,10 @@
 extension Ops {
     /// Row-wise LayerNorm: out = (inp − mean) · rstd · weight + bias, rstd = 1/√(var + eps).
-    /// Saves mean and rstd per row (the backward needs them).
-    /// - out [N,C], mean [N], rstd [N], inp [N,C], weight [C], bias [C].
+    /// Writes each row's mean and rstd where `mean`/`rstd` are given; the engine passes nil, since
+    /// `Backward.layerNorm` recomputes them from the input (see docs/engine.md, "LayerNorm statistics").
+    /// - out [N,C], mean [N] or nil, rstd [N] or nil, inp [N,C], weight [C], bias [C].
     public static func layerNormForward(
-        out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
+        out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>? = nil, rstd: UnsafeMutablePointer<Float>? = nil,
         inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
         n: Int, c: Int, eps: Float
     ) {
@@ -27,19 +28,19 @@ extension Ops {
             let rs = 1 / (variance + eps).squareRoot()
             let o = out + r * c
             for j in 0..<c { o[j] = (x[j] - m) * rs * weight[j] + bias[j] }
-            mean[r] = m
-            rstd[r] = rs
+            mean?[r] = m
+            rstd?[r] = rs
         }
     }
 
     /// `layerNormForward` with the rows split over `workers` threads.
     public static func layerNormForward(
-        out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
+        out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>? = nil, rstd: UnsafeMutablePointer<Float>? = nil,
         inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
         n: Int, c: Int, eps: Float, workers: Int
     ) {
         Parallel.chunks(n, workers: workers, minPerWorker: max(1, 4096 / max(c, 1))) { lo, hi in
-            layerNormForward(out: out + lo * c, mean: mean + lo, rstd: rstd + lo, inp: inp + lo * c,
+            layerNormForward(out: out + lo * c, mean: mean.map { $0 + lo }, rstd: rstd.map { $0 + lo }, inp: inp + lo * c,
                              weight: weight, bias: bias, n: hi - lo, c: c, eps: eps)
         }
     }

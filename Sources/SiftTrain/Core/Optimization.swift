@@ -22,9 +22,8 @@ public final class Optimization: @unchecked Sendable {
         self.trainable = trainable
         self.maxGradNorm = maxGradNorm
         grads = ParameterBuffer(layout: model.layout)
-        groups = model.layout.entries.map {
-            ParameterGroup(name: $0.name, offset: $0.offset, count: $0.count, trainable: trainable.trains($0.name))
-        }
+        // Trainable by part, weight decay by role (TensorID), never by name.
+        groups = model.layout.entries.map { ParameterGroup(entry: $0, trainable: trainable.trains($0.part)) }
         optimizer = AdamW(count: model.layout.totalCount, groups: groups, weightDecay: weightDecay)
         acts = model.makeActivations(recording: true)
     }
@@ -56,10 +55,11 @@ public final class Optimization: @unchecked Sendable {
     public func accumulateHead(features: UnsafePointer<Float>, rows: [Int], targets: LossTargets, scale: Double = 1,
                                dropout: Dropout? = nil) throws -> Double {
         let C = model.config.hiddenSize, L = model.layout.numLabels ?? 0, B = rows.count
-        guard let w = model.parameters["classifier.weight"], let b = model.parameters["classifier.bias"],
-              let gw = grads["classifier.weight"], let gb = grads["classifier.bias"] else {
+        guard let head = model.weights.classifier else {
             throw TrainError.badOption("head-only training needs a classifier head")
         }
+        let w = model.parameters.pointer(head.weight), b = model.parameters.pointer(head.bias)
+        let gw = grads.pointer(head.weight), gb = grads.pointer(head.bias)
         var x = [Float](repeating: 0, count: B * C)
         for (i, r) in rows.enumerated() { for c in 0..<C { x[i * C + c] = features[r * C + c] } }
         if let dropout, dropout.rates.classifier > 0 {
@@ -71,14 +71,13 @@ public final class Optimization: @unchecked Sendable {
         }
         var logits = [Float](repeating: 0, count: B * L)
         for i in 0..<B { for k in 0..<L { logits[i * L + k] = b[k] } }
-        BLAS.sgemm(transA: false, transB: true, m: B, n: L, k: C, a: x, lda: C, b: w.baseAddress!, ldb: C,
+        BLAS.sgemm(transA: false, transB: true, m: B, n: L, k: C, a: x, lda: C, b: w, ldb: C,
                    beta: 1, c: &logits, ldc: L)
         var dlogits = [Float](repeating: 0, count: B * L)
         let value = loss.compute(logits: logits, targets: targets, B: B, K: L, dlogits: &dlogits, scale: scale)
         guard value.isFinite else { throw TrainError.badInput("the loss became \(value) (learning rate too high?)") }
         lastLogits = logits
-        Backward.linear(dinp: nil, dweight: gw.baseAddress!, dbias: gb.baseAddress!, dout: dlogits, inp: x,
-                        weight: w.baseAddress!, N: B, C: C, OC: L)
+        Backward.linear(dinp: nil, dweight: gw, dbias: gb, dout: dlogits, inp: x, weight: w, N: B, C: C, OC: L)
         return value
     }
 

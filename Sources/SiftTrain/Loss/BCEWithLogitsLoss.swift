@@ -1,3 +1,4 @@
+import Foundation
 import SiftEngine
 
 /// Sigmoid binary cross-entropy for multi-label heads, as `torch.nn.BCEWithLogitsLoss(pos_weight=…)`
@@ -19,7 +20,7 @@ public struct BCEWithLogitsLoss: TrainingLoss {
             let pw = posWeight?[i % K] ?? 1
             total += pw * t * softplus(-x) + (1 - t) * softplus(x)
             if let dlogits {
-                let s = 1 / (1 + Double.exp(-x))
+                let s = 1 / (1 + Foundation.exp(-x))
                 dlogits[i] += T((pw * t * (s - 1) + (1 - t) * s) / n * scale)
             }
         }

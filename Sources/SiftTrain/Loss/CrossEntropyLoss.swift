@@ -1,3 +1,4 @@
+import Foundation
 import SiftEngine
 
 /// Softmax cross-entropy with optional class weights and label smoothing, exactly as

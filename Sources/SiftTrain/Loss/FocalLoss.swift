@@ -1,3 +1,4 @@
+import Foundation
 import SiftEngine
 
 /// Focal loss (Lin et al. 2017), which down-weights examples the model already gets right.
@@ -28,7 +29,7 @@ public struct FocalLoss: TrainingLoss {
 
     func powm1(_ base: Double, _ e: Double) -> Double {
         // (1−p)^(γ−1)·γ with γ = 0 contributing nothing (avoids 0^−1).
-        gamma == 0 ? 0 : gamma * Double.pow(base, e)
+        gamma == 0 ? 0 : gamma * Foundation.pow(base, e)
     }
 
     public func compute<T: GradScalar>(logits: UnsafePointer<T>, targets: LossTargets, B: Int, K: Int,
@@ -40,11 +41,11 @@ public struct FocalLoss: TrainingLoss {
             var total = 0.0
             for i in 0..<(B * K) {
                 let x = Double(logits[i]), t = y[i]
-                let p = 1 / (1 + Double.exp(-x))
+                let p = 1 / (1 + Foundation.exp(-x))
                 let ce = t * softplus(-x) + (1 - t) * softplus(x)
                 let pt = p * t + (1 - p) * (1 - t)
                 let at = binaryAlpha >= 0 ? binaryAlpha * t + (1 - binaryAlpha) * (1 - t) : 1
-                let mod = Double.pow(1 - pt, gamma)
+                let mod = Foundation.pow(1 - pt, gamma)
                 total += at * ce * mod
                 if let dlogits {
                     let d = at * ((p - t) * mod - ce * powm1(1 - pt, gamma - 1) * (2 * t - 1) * p * (1 - p))
@@ -63,9 +64,9 @@ public struct FocalLoss: TrainingLoss {
             let a = alpha?[yi] ?? 1
             let logpt = Double(z[yi]) - lse
             let pt = p[yi]
-            total += -a * Double.pow(1 - pt, gamma) * logpt
+            total += -a * Foundation.pow(1 - pt, gamma) * logpt
             if let dlogits {
-                let dpt = powm1(1 - pt, gamma - 1) * logpt - Double.pow(1 - pt, gamma) / pt
+                let dpt = powm1(1 - pt, gamma - 1) * logpt - Foundation.pow(1 - pt, gamma) / pt
                 let g = dlogits + i * K
                 for j in 0..<K {
                     g[j] += T(a * dpt * pt * ((j == yi ? 1 : 0) - p[j]) / Double(B) * scale)

@@ -1,3 +1,4 @@
+import Foundation
 import SiftEngine
 
 /// What a batch is trained towards.
@@ -18,7 +19,7 @@ public protocol TrainingLoss: Sendable {
 
 /// Numerically stable log(1 + eˣ).
 func softplus(_ x: Double) -> Double {
-    x > 0 ? x + Double.log(1 + Double.exp(-x)) : Double.log(1 + Double.exp(x))
+    x > 0 ? x + Foundation.log(1 + Foundation.exp(-x)) : Foundation.log(1 + Foundation.exp(x))
 }
 
 /// Row softmax in Double: p[K] = softmax(z[K]), returns log Σ exp(z) (the log-partition).
@@ -26,7 +27,7 @@ func softmaxRow<T: GradScalar>(_ z: UnsafePointer<T>, K: Int, into p: inout [Dou
     var mx = -Double.infinity
     for k in 0..<K { mx = Swift.max(mx, Double(z[k])) }
     var sum = 0.0
-    for k in 0..<K { p[k] = Double.exp(Double(z[k]) - mx); sum += p[k] }
+    for k in 0..<K { p[k] = Foundation.exp(Double(z[k]) - mx); sum += p[k] }
     for k in 0..<K { p[k] /= sum }
-    return mx + Double.log(sum)
+    return mx + Foundation.log(sum)
 }

@@ -1,11 +1,14 @@
 import Foundation
 
-/// A contiguous range of the parameter buffer (one named tensor) and its optimizer settings.
+import SiftEngine
+
+/// A contiguous range of the parameter buffer (one tensor) and its optimizer settings.
 public struct ParameterGroup: Sendable, Equatable {
+    /// The tensor's checkpoint name (for messages and tests; the settings come from its role).
     public var name: String
     public var offset: Int
     public var count: Int
-    /// Decoupled weight decay applies (false for biases and LayerNorm, by Hugging Face name).
+    /// Decoupled weight decay applies (false for biases and LayerNorm parameters).
     public var decay: Bool
     /// False for frozen tensors: AdamW leaves them (and their moments) untouched.
     public var trainable: Bool
@@ -15,7 +18,14 @@ public struct ParameterGroup: Sendable, Equatable {
         self.trainable = trainable
     }
 
-    /// transformers' Trainer rule: no decay on any bias nor on LayerNorm parameters.
+    /// The group of one layout entry: decay from its role (`TensorRole.takesWeightDecay`).
+    public init(entry: ParameterLayout.Entry, trainable: Bool = true) {
+        self.init(name: entry.name, offset: entry.offset, count: entry.count,
+                  decay: entry.role.takesWeightDecay, trainable: trainable)
+    }
+
+    /// transformers' Trainer rule read from a Hugging Face name, for groups made without a layout
+    /// (no decay on any bias nor on LayerNorm parameters). Layout entries use their role instead.
     public static func decays(_ name: String) -> Bool {
         !(name.contains("bias") || name.contains("LayerNorm"))
     }

@@ -1,0 +1,126 @@
+// What each parameter tensor IS, independent of the name a checkpoint stores it under: the
+// layout, the typed views, the trainer's parameter groups and the freezing rules work on these;
+// names come from a `CheckpointNaming` and are read only where weights are loaded and saved.
+
+/// One parameter tensor of a post-LayerNorm transformer encoder (BERT and its relatives) and
+/// the heads on top of it.
+public enum TensorID: Hashable, Sendable, CustomStringConvertible {
+    /// [V, C] token embeddings.
+    case wordEmbeddings
+    /// [P, C] absolute position embeddings.
+    case positionEmbeddings
+    /// [TV, C] token type (segment) embeddings.
+    case tokenTypeEmbeddings
+    /// [C] LayerNorm after the embedding sum.
+    case embeddingsNorm(Affine)
+    /// A tensor of encoder layer `l`.
+    case layer(Int, LayerTensor)
+    /// BertPooler's dense layer.
+    case pooler(Affine)
+    /// The sequence-classification head's output layer.
+    case classifier(Affine)
+
+    /// Where the tensor sits (decides whether it trains: `TrainableParts`).
+    public var part: ModelPart {
+        switch self {
+        case .wordEmbeddings, .positionEmbeddings, .tokenTypeEmbeddings, .embeddingsNorm: .embeddings
+        case .layer(let l, _): .layer(l)
+        case .pooler: .pooler
+        case .classifier: .classifier
+        }
+    }
+
+    /// What kind of tensor it is (decides weight decay and initialization).
+    public var role: TensorRole {
+        switch self {
+        case .wordEmbeddings, .positionEmbeddings, .tokenTypeEmbeddings: .embeddingTable
+        case .embeddingsNorm(let a): a == .weight ? .normWeight : .normBias
+        case .layer(_, let t): t.role
+        case .pooler(let a), .classifier(let a): a == .weight ? .linearWeight : .linearBias
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .wordEmbeddings: "word embeddings"
+        case .positionEmbeddings: "position embeddings"
+        case .tokenTypeEmbeddings: "token type embeddings"
+        case .embeddingsNorm(let a): "embeddings LayerNorm \(a)"
+        case .layer(let l, let t): "layer \(l) \(t)"
+        case .pooler(let a): "pooler \(a)"
+        case .classifier(let a): "classifier \(a)"
+        }
+    }
+}
+
+/// The two tensors of an affine map: a Linear's weight and bias, a LayerNorm's gain and shift.
+public enum Affine: String, Hashable, Sendable {
+    case weight, bias
+}
+
+/// The three projections of self-attention, in the order they sit inside the fused Q|K|V tensor.
+public enum Projection: Int, Hashable, Sendable, CaseIterable {
+    case query, key, value
+}
+
+/// The tensors of one encoder layer (BertLayer).
+public enum LayerTensor: Hashable, Sendable, CustomStringConvertible {
+    /// One third of the fused self-attention projection: rows p·C..<(p+1)·C of the [3C, C] weight
+    /// (or of the [3C] bias), stored in checkpoints as its own tensor.
+    case qkv(Projection, Affine)
+    /// BertSelfOutput.dense [C, C].
+    case attentionOutput(Affine)
+    /// BertSelfOutput.LayerNorm [C].
+    case attentionNorm(Affine)
+    /// BertIntermediate.dense [I, C].
+    case intermediate(Affine)
+    /// BertOutput.dense [C, I].
+    case output(Affine)
+    /// BertOutput.LayerNorm [C].
+    case outputNorm(Affine)
+
+    public var role: TensorRole {
+        switch self {
+        case .qkv(_, let a), .attentionOutput(let a), .intermediate(let a), .output(let a):
+            a == .weight ? .linearWeight : .linearBias
+        case .attentionNorm(let a), .outputNorm(let a):
+            a == .weight ? .normWeight : .normBias
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .qkv(let p, let a): "\(p) \(a)"
+        case .attentionOutput(let a): "attention output \(a)"
+        case .attentionNorm(let a): "attention LayerNorm \(a)"
+        case .intermediate(let a): "intermediate \(a)"
+        case .output(let a): "output \(a)"
+        case .outputNorm(let a): "output LayerNorm \(a)"
+        }
+    }
+}
+
+/// A part of the model that trains or stays frozen as a whole.
+public enum ModelPart: Hashable, Sendable {
+    case embeddings
+    case layer(Int)
+    case pooler
+    case classifier
+}
+
+/// The kind of a parameter tensor.
+public enum TensorRole: Hashable, Sendable, CaseIterable {
+    case embeddingTable, linearWeight, linearBias, normWeight, normBias
+
+    /// transformers' Trainer rule: decoupled weight decay on weights and embedding tables, none on
+    /// biases nor on LayerNorm parameters.
+    public var takesWeightDecay: Bool {
+        switch self {
+        case .embeddingTable, .linearWeight: true
+        case .linearBias, .normWeight, .normBias: false
+        }
+    }
+
+    /// Biases (and LayerNorm shifts) start at zero when a head is initialized.
+    public var isBias: Bool { self == .linearBias || self == .normBias }
+}
