@@ -3,6 +3,7 @@ import Testing
 @testable import SiftCLI
 import SiftEngine
 import SiftTestSupport
+import SiftInference
 
 @Test func trainCommandParsesDefaults() throws {
     let cmd = try #require(try SiftCommand.parseAsRoot(["train", "--train", "t.csv", "--base", "b", "--out", "o"]) as? TrainCommand)

@@ -4,6 +4,7 @@ import SiftData
 import SiftEngine
 import SiftTestSupport
 @testable import SiftTrain
+import SiftInference
 
 /// End-to-end training on a tiny random BERT (fixture `train/tiny-base`: a BertModel with pooler
 /// and a real WordPiece vocabulary) with a synthetic, learnable task: the label is which

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import SiftBench
 import SiftEngine
+import SiftInference
 import SiftServer
 
 /// `sift bench serve`: the server under load (see SiftServer/Bench). Run in a release build.
