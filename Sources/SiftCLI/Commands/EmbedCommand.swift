@@ -44,4 +44,4 @@ struct EmbedCommand: AsyncParsableCommand {
     }
 }
 
-extension PoolingMode: @retroactive ExpressibleByArgument {}
+extension PoolingMode: ExpressibleByArgument {}

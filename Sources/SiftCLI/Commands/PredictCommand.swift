@@ -38,6 +38,7 @@ struct PredictCommand: AsyncParsableCommand {
 
     func run() async throws {
         let bundle = try ModelBundle(directory: URL(fileURLWithPath: modelDir), maxLength: source.maxLength)
+        _ = try bundle.requireClassifier()  // before any output is created
         let runner = OfflineRunner(bundle: bundle, batchSize: source.batchSize)
         let out = try JSONLWriter(path: source.output)
         try Self.predict(reader: source.makeReader(), runner: runner, options: .init(topK: topK, threshold: threshold, logits: logits), out: out)

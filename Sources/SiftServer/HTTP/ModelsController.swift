@@ -178,17 +178,15 @@ struct ModelsController: Sendable {
     }
 
     /// Response headers with where the request's time went, in milliseconds.
-    static let tokenizeHeader = HTTPField.Name("x-sift-tokenize-ms")!
-    static let queueHeader = HTTPField.Name("x-sift-queue-ms")!
-    static let inferenceHeader = HTTPField.Name("x-sift-inference-ms")!
+    static let tokenizeHeader = "x-sift-tokenize-ms", queueHeader = "x-sift-queue-ms", inferenceHeader = "x-sift-inference-ms"
 
     static func withTimings(_ response: Response, tokenize: Duration?, _ timings: PhaseTimings?) -> Response {
         var r = response
-        func ms(_ d: Duration) -> String { String(format: "%.3f", d.seconds * 1000) }
-        if let tokenize { r.headers[tokenizeHeader] = ms(tokenize) }
+        func set(_ name: String, _ d: Duration) { r.headers[.init(name)!] = String(format: "%.3f", d.seconds * 1000) }
+        if let tokenize { set(tokenizeHeader, tokenize) }
         if let timings {
-            r.headers[queueHeader] = ms(timings.queue)
-            r.headers[inferenceHeader] = ms(timings.inference)
+            set(queueHeader, timings.queue)
+            set(inferenceHeader, timings.inference)
         }
         return r
     }
