@@ -52,16 +52,20 @@ import Testing
         let bundle = try ModelBundle(directory: TestPaths.miniLM, maxLength: fx.max_length)
         // Tokenized once, into the Hugging Face ids (the long BBC article truncated at 512).
         #expect(bundle.encoder.encode(fx.texts).map(\.ids) == fx.input_ids)
-        let got = try OfflineRunner(bundle: bundle, batchSize: 16).embed(fx.texts)
+        // Debug builds run the encoder slowly: a subset (with the 512-token article) keeps this quick.
+        let long = try #require(fx.input_ids.firstIndex { $0.count == fx.max_length })
+        let pick = Array(0..<24) + [long]
+        let texts = pick.map { fx.texts[$0] }
+        let got = try OfflineRunner(bundle: bundle, batchSize: 16).embed(texts)
         var want: [[Float]] = []
         let C = bundle.embedder.dimension
-        try oldLoop(fx.texts, model: bundle.model, tokenizer: bundle.encoder.tokenizer, maxLength: fx.max_length, batchSize: 16) { batch, acts in
+        try oldLoop(texts, model: bundle.model, tokenizer: bundle.encoder.tokenizer, maxLength: fx.max_length, batchSize: 16) { batch, acts in
             try bundle.embedder.embed(batch, acts: acts)
             want += (0..<batch.batchSize).map { Array(UnsafeBufferPointer(start: acts.sentence + $0 * C, count: C)) }
         }
         #expect(got == want)
         var maxDiff: Float = 0
-        for (a, b) in zip(got, fx.embeddings) { for (x, y) in zip(a, b) { maxDiff = max(maxDiff, abs(x - y)) } }
+        for (a, i) in zip(got, pick) { for (x, y) in zip(a, fx.embeddings[i]) { maxDiff = max(maxDiff, abs(x - y)) } }
         #expect(maxDiff <= 1e-4, "max |diff| to PyTorch \(maxDiff)")
     }
 
