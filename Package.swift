@@ -33,9 +33,9 @@ let package = Package(
         .target(name: "SiftTokenizers"),
         // Debian's libopenblas-dev, exposed to Swift.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        // Tensors, safetensors, BERT forward/backward.
+        // Numerics only: tensors, safetensors, BERT forward/backward, pooling ops.
         .target(name: "SiftEngine", dependencies: [
-            "COpenBLAS", "SiftTokenizers", "SiftCore",
+            "COpenBLAS", "SiftCore",
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
         // Text -> encodings (tokenized once) -> queue -> packed batches -> engine -> heads -> results.
@@ -90,14 +90,15 @@ let package = Package(
         // Shared helpers for tests: fixture and model locations.
         .target(name: "SiftTestSupport", path: "Tests/SiftTestSupport"),
         .testTarget(name: "SiftCoreTests", dependencies: ["SiftCore", "SiftTestSupport"]),
-        .testTarget(name: "SiftInferenceTests", dependencies: ["SiftInference", "SiftEngine", "SiftTestSupport"]),
+        .testTarget(name: "SiftInferenceTests", dependencies: ["SiftInference", "SiftEngine", "SiftTokenizers", "SiftTestSupport"]),
         .testTarget(name: "SiftTokenizersTests", dependencies: ["SiftTokenizers", "SiftTestSupport"]),
-        .testTarget(name: "SiftEngineTests", dependencies: ["SiftEngine", "SiftCore", "SiftTestSupport"]),
+        // The parity tests run the heads, which live in SiftInference.
+        .testTarget(name: "SiftEngineTests", dependencies: ["SiftEngine", "SiftInference", "SiftCore", "SiftTestSupport"]),
         .testTarget(name: "SiftDataTests", dependencies: ["SiftData", "SiftCore", "SiftTestSupport"]),
         .testTarget(name: "SiftEvalTests", dependencies: ["SiftEval", "SiftTestSupport"]),
         .testTarget(name: "SiftTrainTests", dependencies: ["SiftTrain", "SiftCore", "SiftTestSupport"]),
         .testTarget(name: "SiftServerTests", dependencies: [
-            "SiftServer", "SiftData", "SiftTestSupport",
+            "SiftServer", "SiftInference", "SiftData", "SiftTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -3,6 +3,7 @@ import Testing
 @testable import SiftCLI
 import SiftEngine
 import SiftTestSupport
+import SiftInference
 
 /// `sift embed` / `sift predict` end to end on the tiny random BERT fixtures (fast in debug).
 @Suite struct EmbedPredictCommandTests {

@@ -5,6 +5,7 @@ import SiftData
 import SiftEngine
 import SiftEval
 import SiftTestSupport
+import SiftInference
 
 @Suite struct EvalCommandTests {
     func dir() throws -> URL {

@@ -4,6 +4,7 @@ import Testing
 import SiftEngine
 import SiftTrain
 import SiftTestSupport
+import SiftInference
 
 @Test func trainCommandParsesDefaults() throws {
     let cmd = try #require(try SiftCommand.parseAsRoot(["train", "--train", "t.csv", "--base", "b", "--out", "o"]) as? TrainCommand)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SiftTestSupport
 @testable import SiftEngine
+import SiftInference
 
 /// all-MiniLM-L6-v2 (installed by scripts/setup.sh) against sentence embeddings from PyTorch:
 /// 109 texts (BBC English, Chinese reviews, a BBC article over 512 tokens truncated, empty and

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SiftTestSupport
 @testable import SiftEngine
+import SiftInference
 
 enum SiftTestSupportPaths {
     static var tinyBase: URL { TestPaths.fixture("tiny-bert/base") }

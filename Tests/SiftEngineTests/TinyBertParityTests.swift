@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SiftTestSupport
 @testable import SiftEngine
+import SiftInference
 
 /// Reference tensors written by scripts/fixtures/make_engine_fixtures.py (PyTorch + transformers;
 /// versions inside the file): a padded HF batch of 4 sequences of different lengths, compared at

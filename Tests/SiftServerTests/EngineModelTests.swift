@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import SiftInference
 import SiftTestSupport
 import Testing
 @testable import SiftServer
@@ -43,7 +44,12 @@ import Testing
         #expect(idx.count >= 2)
         let app = try await app(variant)
         let model = try #require(app.registry.model(named: "tiny")?.batcher?.model)
-        for i in idx { #expect(model.tokenCount(e.texts[i]) == e.input_ids[i].count) }
+        // Tokenized once into the Hugging Face ids; nothing was cut, so the untruncated length is the same.
+        for i in idx {
+            let enc = model.encode([e.texts[i]])[0]
+            #expect(enc.ids == e.input_ids[i].map(Int32.init))
+            #expect(enc.fullLength == e.input_ids[i].count)
+        }
         let body = try JSONSerialization.data(withJSONObject: ["texts": idx.map { e.texts[$0] }, "raw_scores": true])
         try await app.app.test(.router) { client async throws in
             let r = try await client.execute(uri: "/v1/models/tiny/classify", method: .post, headers: jsonHeaders, body: ByteBuffer(bytes: body))
@@ -109,6 +115,25 @@ import Testing
             let emb = try #require(object(r)?["embeddings"] as? [[Double]])
             #expect(emb.count == 2 && emb[0].count == 32)
             for v in emb { #expect(abs(sqrt(v.reduce(0) { $0 + $1 * $1 }) - 1) < 1e-4) }  // L2-normalized
+        }
+    }
+
+    /// A text over the model's length: cut by default, refused with `truncate: false`, from one encoding.
+    @Test func longTextIsTruncatedOrRefused() async throws {
+        let app = try await app("single-label")
+        let model = try #require(app.registry.model(named: "tiny")?.batcher?.model)
+        let max = model.info.maxLength
+        let long = Array(repeating: "the first of them", count: 40).joined(separator: " ")
+        let enc = model.encode([long])[0]
+        #expect(enc.ids.count == max && enc.fullLength > max)
+        try await app.app.test(.router) { client async throws in
+            let cut = try await client.execute(uri: "/v1/models/tiny/classify", method: .post, headers: jsonHeaders,
+                                               body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["texts": [long]])))
+            #expect(cut.status == .ok)
+            let refused = try await client.execute(uri: "/v1/models/tiny/classify", method: .post, headers: jsonHeaders,
+                                                   body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["texts": [long], "truncate": false])))
+            #expect(refused.status == .unprocessableContent)
+            #expect((errorOf(refused)?["message"] as? String)?.contains("is \(enc.fullLength) tokens; the model takes \(max)") == true)
         }
     }
 

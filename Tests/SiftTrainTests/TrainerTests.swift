@@ -5,6 +5,7 @@ import SiftEngine
 import SiftCore
 import SiftTestSupport
 @testable import SiftTrain
+import SiftInference
 
 /// Text and a counter behind a lock, for closures the trainer calls.
 final class Captured: @unchecked Sendable {

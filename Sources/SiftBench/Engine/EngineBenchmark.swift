@@ -1,5 +1,6 @@
 import Foundation
 import SiftEngine
+import SiftInference
 
 /// Measurements behind `sift bench engine`: forward throughput over pre-tokenized workloads, the
 /// FLOPs that throughput implies, and an sgemm roof measured in the same process.

@@ -4,6 +4,7 @@ import SiftBench
 import SiftData
 import SiftEngine
 import SiftEval
+import SiftInference
 import SiftTrain
 
 /// `sift demo`: Sift's main job end to end on the data and model that scripts/setup.sh installs —

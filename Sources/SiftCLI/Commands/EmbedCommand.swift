@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SiftData
 import SiftEngine
+import SiftInference
 
 /// `sift embed MODEL_DIR`: one JSON object `{"embedding": [...]}` per input text, in order.
 struct EmbedCommand: AsyncParsableCommand {
@@ -19,39 +20,28 @@ struct EmbedCommand: AsyncParsableCommand {
     @OptionGroup var source: TextSourceOptions
 
     @Option(help: "Pooling: cls, mean or max (default: from the folder, else mean).")
-    var pooling: String?
+    var pooling: PoolingMode?
 
     @Option(help: "L2-normalize embeddings: true or false (default: from the folder, else true).")
     var normalize: Bool?
 
-    func validate() throws {
-        if let p = pooling, PoolingMode(rawValue: p) == nil { throw ValidationError("--pooling must be cls, mean or max") }
-    }
-
     func run() async throws {
-        let dir = URL(fileURLWithPath: modelDir)
-        let embedder = try SentenceEmbedder(directory: dir, pooling: pooling.flatMap(PoolingMode.init(rawValue:)), normalize: normalize)
-        let input = try TextInput(directory: dir, config: embedder.model.config, maxLength: source.maxLength)
+        let bundle = try ModelBundle(directory: URL(fileURLWithPath: modelDir), maxLength: source.maxLength,
+                                     pooling: pooling, normalize: normalize, withClassifier: false)
         let out = try JSONLWriter(path: source.output)
-        try Self.embed(reader: source.makeReader(), embedder: embedder, input: input, batchSize: source.batchSize, out: out)
+        try Self.embed(reader: source.makeReader(), runner: OfflineRunner(bundle: bundle, batchSize: source.batchSize), out: out)
         try out.flush()
     }
 
-    /// Streams batches through the embedder; one workspace is reused for every batch.
-    static func embed(reader: RecordReader, embedder: SentenceEmbedder, input: TextInput, batchSize: Int, out: JSONLWriter) throws {
-        let acts = embedder.model.makeActivations()
-        let C = embedder.dimension
-        try TextSourceOptions.forEachBatch(reader, batchSize: batchSize) { texts in
-            // Bounded tokens per forward keep the workspace (and peak RSS) flat for long texts.
-            for batch in try input.pack(texts).split(maxTokens: TextSourceOptions.maxTokensPerForward) {
-            try embedder.embed(batch, acts: acts)
-            for b in 0..<batch.batchSize {
-                out.raw(#"{"embedding":"#)
-                out.floats(UnsafeBufferPointer(start: acts.sentence + b * C, count: C))
-                out.raw("}")
-                try out.endLine()
-            }
-            }
+    /// Streams the reader's texts through the pipeline, one JSON line per text, in order.
+    static func embed(reader: RecordReader, runner: OfflineRunner, out: JSONLWriter) throws {
+        try runner.embed(next: { try reader.next()?.text }) { v in
+            out.raw(#"{"embedding":"#)
+            out.floats(v)
+            out.raw("}")
+            try out.endLine()
         }
     }
 }
+
+extension PoolingMode: ExpressibleByArgument {}

@@ -3,6 +3,7 @@ import Foundation
 import SiftData
 import SiftEngine
 import SiftEval
+import SiftInference
 
 /// `sift eval MODEL_DIR --data FILE`: metrics table, `--json`, `--predictions`, `--report DIR`.
 struct EvalCommand: AsyncParsableCommand {
@@ -72,41 +73,44 @@ struct EvalCommand: AsyncParsableCommand {
     }
 }
 
-/// Runs a classifier folder over a labeled file and collects scores.
+/// Runs a classifier folder over labeled data through the pipeline and collects scores.
 struct EvalRunner {
+    let runner: OfflineRunner
     let classifier: SequenceClassifier
-    let input: TextInput
-    let batchSize: Int
 
-    init(modelDir: URL, maxLength: Int?, batchSize: Int) throws {
-        classifier = try SequenceClassifier(directory: modelDir)
+    init(modelDir: URL, maxLength: Int?, batchSize: Int = 32) throws {
+        let bundle = try ModelBundle(directory: modelDir, maxLength: maxLength)
+        classifier = try bundle.requireClassifier()
         guard classifier.problemType != .regression else {
             throw ValidationError("\(modelDir.path) is a regression model; sift eval evaluates classifiers")
         }
-        input = try TextInput(directory: modelDir, config: classifier.model.config, maxLength: maxLength)
-        self.batchSize = batchSize
+        runner = OfflineRunner(bundle: bundle, batchSize: batchSize)
     }
 
+    var labels: [String] { classifier.labels }
+    var multiLabel: Bool { classifier.problemType == .multiLabel }
+
+    /// Loads a labeled file (labels must be the model's) and scores it.
     func predict(url: URL, options: DataFileOptions, policy: BadRowPolicy) throws -> (PredictionSet, SkipReport) {
-        let labels = classifier.labels
-        let multi = classifier.problemType == .multiLabel
         var opts = try options.readOptions()
         if opts.labelColumn == nil { opts.labelColumn = "label" }
-        let ds = try LabeledDataset.load(url: url, options: opts, multiLabel: multi, knownLabels: labels, policy: policy)
+        let ds = try LabeledDataset.load(url: url, options: opts, multiLabel: multiLabel, knownLabels: labels, policy: policy)
+        return (try predict(dataset: ds), ds.skipped)
+    }
+
+    /// Scores every example of an in-memory dataset, in order (gold labels by the model's label index).
+    func predict(dataset: LabeledDataset) throws -> PredictionSet {
         let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
-        let acts = classifier.model.makeActivations()
         var examples: [PredictedExample] = []
-        examples.reserveCapacity(ds.examples.count)
-        var start = 0
-        while start < ds.examples.count {
-            let chunk = ds.examples[start..<min(start + batchSize, ds.examples.count)]
-            let preds = try classifier.predict(texts: chunk.map(\.text), input: input, acts: acts)
-            for (e, p) in zip(chunk, preds) {
-                examples.append(PredictedExample(line: e.line, text: e.text, gold: e.labels.compactMap { index[$0] }, scores: p.scores.map(Double.init)))
-            }
-            start += batchSize
-        }
-        return (PredictionSet(labels: labels, multiLabel: multi, examples: examples), ds.skipped)
+        examples.reserveCapacity(dataset.examples.count)
+        var pending = dataset.examples.makeIterator()
+        var scored = dataset.examples.makeIterator()
+        try runner.classify(next: { pending.next()?.text }, emit: { p in
+            guard let e = scored.next() else { return }
+            examples.append(PredictedExample(line: e.line, text: e.text, gold: e.labels.compactMap { index[$0] },
+                                             scores: p.scores.map(Double.init)))
+        })
+        return PredictionSet(labels: labels, multiLabel: multiLabel, examples: examples)
     }
 }
 

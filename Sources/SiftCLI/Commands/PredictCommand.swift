@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SiftData
 import SiftEngine
+import SiftInference
 
 /// `sift predict MODEL_DIR`: classify texts with a `BertForSequenceClassification` folder.
 struct PredictCommand: AsyncParsableCommand {
@@ -36,33 +37,28 @@ struct PredictCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let dir = URL(fileURLWithPath: modelDir)
-        let classifier = try SequenceClassifier(directory: dir)
-        let input = try TextInput(directory: dir, config: classifier.model.config, maxLength: source.maxLength)
+        let bundle = try ModelBundle(directory: URL(fileURLWithPath: modelDir), maxLength: source.maxLength)
+        _ = try bundle.requireClassifier()  // before any output is created
+        let runner = OfflineRunner(bundle: bundle, batchSize: source.batchSize)
         let out = try JSONLWriter(path: source.output)
-        try Self.predict(reader: source.makeReader(), classifier: classifier, input: input, batchSize: source.batchSize,
-                         options: .init(topK: topK, threshold: threshold, logits: logits), out: out)
+        try Self.predict(reader: source.makeReader(), runner: runner, options: .init(topK: topK, threshold: threshold, logits: logits), out: out)
         try out.flush()
     }
 
     struct Options { var topK: Int?; var threshold: Float?; var logits: Bool }
 
-    static func predict(reader: RecordReader, classifier: SequenceClassifier, input: TextInput, batchSize: Int,
-                        options: Options, out: JSONLWriter) throws {
-        let acts = classifier.model.makeActivations()
+    /// Streams the reader's texts through the pipeline, one JSON line per text, in order.
+    static func predict(reader: RecordReader, runner: OfflineRunner, options: Options, out: JSONLWriter) throws {
+        let classifier = try runner.bundle.requireClassifier()
         let names = classifier.labels
         let problem = classifier.problemType
-        try TextSourceOptions.forEachBatch(reader, batchSize: batchSize) { texts in
-            for batch in try input.pack(texts).split(maxTokens: TextSourceOptions.maxTokensPerForward) {
-                for p in try classifier.predict(batch, acts: acts) {
-                    write(p, names: names, problem: problem, options: options, out: out)
-                    try out.endLine()
-                }
-            }
+        try runner.classify(next: { try reader.next()?.text }) { p in
+            write(p, names: names, problem: problem, options: options, out: out)
+            try out.endLine()
         }
     }
 
-    static func write(_ p: SequenceClassifier.Prediction, names: [String], problem: ProblemType, options: Options, out: JSONLWriter) {
+    static func write(_ p: Classification, names: [String], problem: ProblemType, options: Options, out: JSONLWriter) {
         let order = p.scores.indices.sorted { p.scores[$0] > p.scores[$1] }
         let best = order[0]
         out.raw(#"{"label":"#)

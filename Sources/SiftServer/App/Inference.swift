@@ -1,29 +1,33 @@
 import Foundation
+import SiftInference
 
-/// Turns a validated classify request into per-text answers: the model through its batcher when
-/// it can answer in time, else the model's fallback rules, else an error. Kept free of HTTP so
-/// the fallback policy reads in one place.
+/// Turns a validated, encoded classify request into per-text answers: the model through its
+/// batcher when it can answer in time, else the model's fallback rules, else an error. Kept free
+/// of HTTP so the fallback policy reads in one place.
 struct Inference: Sendable {
     let timeout: Duration
     let metrics: ServerMetrics
 
     struct Answer {
         var results: [TextResult]
+        /// Where the time went, when the model answered (nil: rules only).
+        var timings: PhaseTimings?
     }
 
-    func classify(_ served: ServedModel, _ req: ClassifyRequest) async throws -> Answer {
-        guard let batcher = served.batcher, let info = served.info else {
+    /// `encoded`: the request's texts, tokenized once by the caller (nil when the model failed to load).
+    func classify(_ served: ServedModel, _ req: ClassifyRequest, _ encoded: DynamicBatcher.Encoded?) async throws -> Answer {
+        guard let batcher = served.batcher, let info = served.info, let encoded else {
             // Failed to load: only rules can answer.
             return try rulesOrThrow(served, req.texts, reason: "load_failed",
                                     APIError(.modelUnavailable,
                                              "model '\(served.name)' failed to load and has no fallback rules"))
         }
-        let outputs: [Classification]
+        let answer: DynamicBatcher.Answer<[Classification]>
         do {
-            outputs = try await withTimeout(timeout) { try await batcher.classify(req.texts) }
-        } catch BatcherError.queueFull {
+            answer = try await withTimeout(timeout) { try await batcher.classify(encoded) }
+        } catch BatchQueueError.queueFull {
             throw APIError(.overloaded, "model '\(served.name)' has a full queue; retry later", retryAfter: 1)
-        } catch BatcherError.stopped {
+        } catch BatchQueueError.stopped {
             throw APIError(.reloading, "model '\(served.name)' is being reloaded; retry", retryAfter: 1)
         } catch is TimeoutError {
             return try rulesOrThrow(served, req.texts, reason: "timeout",
@@ -33,9 +37,10 @@ struct Inference: Sendable {
             return try rulesOrThrow(served, req.texts, reason: "error",
                                     APIError(.inferenceError, "inference failed: \(error)"))
         }
+        metrics.phases(model: served.name, endpoint: "classify", answer.timings)
         var results: [TextResult] = []
         var lowScore = 0
-        for (i, out) in outputs.enumerated() {
+        for (i, out) in answer.output.enumerated() {
             var r = Self.result(out, info: info, req: req)
             if let rules = served.rules, let floor = rules.belowScore, let s = r.score, info.task != .regression, s < floor {
                 r = Self.rulesResult(rules, req.texts[i])
@@ -44,18 +49,20 @@ struct Inference: Sendable {
             results.append(r)
         }
         if lowScore > 0 { metrics.fallback(model: served.name, reason: "low_score", texts: lowScore) }
-        return Answer(results: results)
+        return Answer(results: results, timings: answer.timings)
     }
 
-    func embed(_ served: ServedModel, _ texts: [String]) async throws -> [[Float]] {
-        guard let batcher = served.batcher else {
+    func embed(_ served: ServedModel, _ encoded: DynamicBatcher.Encoded?) async throws -> DynamicBatcher.Answer<[[Float]]> {
+        guard let batcher = served.batcher, let encoded else {
             throw APIError(.modelUnavailable, "model '\(served.name)' failed to load")
         }
         do {
-            return try await withTimeout(timeout) { try await batcher.embed(texts) }
-        } catch BatcherError.queueFull {
+            let answer = try await withTimeout(timeout) { try await batcher.embed(encoded) }
+            metrics.phases(model: served.name, endpoint: "embed", answer.timings)
+            return answer
+        } catch BatchQueueError.queueFull {
             throw APIError(.overloaded, "model '\(served.name)' has a full queue; retry later", retryAfter: 1)
-        } catch BatcherError.stopped {
+        } catch BatchQueueError.stopped {
             throw APIError(.reloading, "model '\(served.name)' is being reloaded; retry", retryAfter: 1)
         } catch is TimeoutError {
             throw APIError.limit(.requestTimeoutMs, "inference took longer than \(timeout)")

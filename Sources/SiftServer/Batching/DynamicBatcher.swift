@@ -1,232 +1,80 @@
 import Foundation
+import SiftInference
 
-/// Hooks the batcher reports through, so metrics stay out of the batching logic.
-public protocol BatchObserver: Sendable {
-    func queueDepthChanged(model: String, texts: Int)
-    func batchRan(model: String, texts: Int, tokens: Int, seconds: Double)
-}
+/// A loaded model and its queue: what a request talks to. A request's texts are encoded once, on
+/// the request's own task (`encode`), checked against the model's limits there, and only the
+/// encodings are queued; the queue (SiftInference's `BatchQueue`) gathers concurrent requests
+/// into batches and runs one forward pass at a time.
+public final class DynamicBatcher: Sendable {
+    public typealias Options = BatchQueue.Options
 
-/// Gathers concurrent requests for one model into batches.
-///
-/// Requests wait in a FIFO queue. A single worker takes the oldest request, then keeps adding
-/// queued requests of the same kind (classify or embed) while the batch stays under the token
-/// budget and text cap; if the batch is not full it waits up to `maxWait` for more to arrive.
-/// One worker per model keeps the CPU running one forward pass at a time (the engine itself
-/// uses every core), so batching — not concurrency — is what raises throughput.
-/// The queue is bounded in texts: beyond it, `submit` throws `BatcherError.queueFull` at once.
-public actor DynamicBatcher {
-    public struct Options: Sendable, Equatable {
-        /// When false every request runs alone (batch = one request): the benchmark baseline.
-        public var enabled: Bool
-        public var maxBatchTokens: Int
-        public var maxBatchTexts: Int
-        public var maxWait: Duration
-        public var maxQueueTexts: Int
-
-        public init(enabled: Bool = true, maxBatchTokens: Int = 8192, maxBatchTexts: Int = 64,
-                    maxWait: Duration = .milliseconds(2), maxQueueTexts: Int = 1024) {
-            self.enabled = enabled
-            self.maxBatchTokens = maxBatchTokens
-            self.maxBatchTexts = maxBatchTexts
-            self.maxWait = maxWait
-            self.maxQueueTexts = maxQueueTexts
-        }
-
-        public init(_ c: ServerConfig.Batching) {
-            self.init(enabled: c.enabled, maxBatchTokens: c.maxBatchTokens, maxBatchTexts: c.maxBatchTexts,
-                      maxWait: .milliseconds(c.maxWaitMs), maxQueueTexts: c.maxQueueTexts)
-        }
+    /// Texts tokenized once, and how long that took.
+    public struct Encoded: Sendable {
+        public var encodings: [EncodedText]
+        public var tokenize: Duration
     }
 
-    public enum Kind: Sendable { case classify, embed }
-
-    enum Output: Sendable {
-        case classes([Classification])
-        case embeddings([[Float]])
+    /// Per-text outputs and where the request's time went.
+    public struct Answer<Output: Sendable>: Sendable {
+        public var output: Output
+        public var timings: PhaseTimings
     }
 
-    struct Pending {
-        let id: UInt64
-        let kind: Kind
-        let texts: [String]
-        let tokens: Int
-        let enqueued: ContinuousClock.Instant
-        let continuation: CheckedContinuation<Output, any Error>
-    }
+    public let model: any ServableModel
+    public let queue: BatchQueue
 
-    public nonisolated let model: any ServableModel
-    public nonisolated let options: Options
-    let observer: (any BatchObserver)?
-    private var queue: [Pending] = []
-    private var queuedTexts = 0
-    private var nextID: UInt64 = 0
-    private var wakeWorker: CheckedContinuation<Void, Never>?
-    private var worker: Task<Void, Never>?
-    private var stopping = false
-    /// Batch sizes (in texts) run so far, for tests and the benchmark.
-    public private(set) var batchSizes: [Int] = []
-
-    public init(model: any ServableModel, options: Options = Options(), observer: (any BatchObserver)? = nil) {
+    public init(model: any ServableModel, options: Options = Options(), observer: (any BatchObserver)? = nil,
+                trace: (@Sendable (BatchQueue.Event) -> Void)? = nil) {
         self.model = model
-        self.options = options
-        self.observer = observer
+        queue = BatchQueue(name: model.info.name, backend: model, options: options, observer: observer, trace: trace)
     }
 
-    public nonisolated func classify(_ texts: [String]) async throws -> [Classification] {
-        guard case .classes(let out) = try await submit(.classify, texts, tokens: tokens(texts)) else { throw ModelError("batcher: wrong output kind") }
-        return out
-    }
+    public var options: Options { queue.options }
 
-    public nonisolated func embed(_ texts: [String]) async throws -> [[Float]] {
-        guard case .embeddings(let out) = try await submit(.embed, texts, tokens: tokens(texts)) else { throw ModelError("batcher: wrong output kind") }
-        return out
-    }
-
-    public var queueDepth: Int { queuedTexts }
-
-    /// Finishes what is queued, then lets the worker end (used when a reload replaces this batcher).
-    public func drainAndStop() {
-        stopping = true
-        wakeWorker?.resume()
-        wakeWorker = nil
-    }
-
-    /// Tokens the texts will occupy after truncation. Counted by the caller's task, outside the
-    /// actor, so tokenization never serializes behind the queue.
-    nonisolated func tokens(_ texts: [String]) -> Int {
-        let maxLen = model.info.maxLength
-        return texts.reduce(0) { $0 + min(model.tokenCount($1), maxLen) }
-    }
-
-    func submit(_ kind: Kind, _ texts: [String], tokens: Int) async throws -> Output {
-        if texts.isEmpty { return kind == .classify ? .classes([]) : .embeddings([]) }
-        if stopping { throw BatcherError.stopped }
-        if queuedTexts + texts.count > options.maxQueueTexts { throw BatcherError.queueFull }
-        nextID &+= 1
-        let id = nextID
-        startWorkerIfNeeded()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Output, any Error>) in
-                queue.append(Pending(id: id, kind: kind, texts: texts, tokens: tokens, enqueued: .now, continuation: cont))
-                queuedTexts += texts.count
-                observer?.queueDepthChanged(model: model.info.name, texts: queuedTexts)
-                wakeWorker?.resume()
-                wakeWorker = nil
-            }
-        } onCancel: {
-            Task { await self.cancel(id) }
-        }
-    }
-
-    /// A request given up on (timeout, client gone) leaves the queue if it has not started.
-    private func cancel(_ id: UInt64) {
-        guard let i = queue.firstIndex(where: { $0.id == id }) else { return }
-        let p = queue.remove(at: i)
-        queuedTexts -= p.texts.count
-        observer?.queueDepthChanged(model: model.info.name, texts: queuedTexts)
-        p.continuation.resume(throwing: CancellationError())
-    }
-
-    private func startWorkerIfNeeded() {
-        guard worker == nil else { return }
-        worker = Task { await self.runWorker() }
-    }
-
-    private func runWorker() async {
-        while true {
-            if queue.isEmpty {
-                if stopping { break }
-                await withCheckedContinuation { wakeWorker = $0 }
-                continue
-            }
-            if options.enabled, options.maxWait > .zero, !batchIsFull() {
-                // Give concurrent requests a moment to join, bounded by the oldest request's wait.
-                let deadline = queue[0].enqueued + options.maxWait
-                while ContinuousClock.now < deadline, !batchIsFull(), !stopping {
-                    try? await Task.sleep(for: min(.microseconds(500), deadline - .now))
-                }
-            }
-            let batch = takeBatch()
-            if batch.isEmpty { continue }
-            await run(batch)
-        }
-        worker = nil
-    }
-
-    /// Whether the queue already holds enough same-kind work to fill a batch.
-    private func batchIsFull() -> Bool {
-        guard let first = queue.first else { return false }
-        var tokens = 0, texts = 0
-        for p in queue where p.kind == first.kind {
-            tokens += p.tokens
-            texts += p.texts.count
-            if tokens >= options.maxBatchTokens || texts >= options.maxBatchTexts { return true }
-        }
-        return false
-    }
-
-    /// Takes the oldest request plus, in order, later same-kind requests that fit the budget.
-    private func takeBatch() -> [Pending] {
-        guard let first = queue.first else { return [] }
-        var taken = [first]
-        var tokens = first.tokens, texts = first.texts.count
-        var rest: [Pending] = []
-        for p in queue.dropFirst() {
-            if options.enabled, p.kind == first.kind,
-               tokens + p.tokens <= options.maxBatchTokens, texts + p.texts.count <= options.maxBatchTexts {
-                taken.append(p)
-                tokens += p.tokens
-                texts += p.texts.count
-            } else {
-                rest.append(p)
-            }
-        }
-        queue = rest
-        queuedTexts -= texts
-        observer?.queueDepthChanged(model: model.info.name, texts: queuedTexts)
-        return taken
-    }
-
-    private func run(_ batch: [Pending]) async {
-        let texts = batch.flatMap(\.texts)
-        let tokens = batch.reduce(0) { $0 + $1.tokens }
-        batchSizes.append(texts.count)
+    /// Tokenizes on the calling task, so tokenization runs in parallel across requests and never
+    /// waits behind the queue.
+    public func encode(_ texts: [String]) -> Encoded {
         let start = ContinuousClock.now
-        do {
-            let output: Output
-            switch batch[0].kind {
-            case .classify:
-                let out = try await model.classify(texts)
-                guard out.count == texts.count else { throw ModelError("model returned \(out.count) results for \(texts.count) texts") }
-                output = .classes(out)
-            case .embed:
-                let out = try await model.embed(texts)
-                guard out.count == texts.count else { throw ModelError("model returned \(out.count) embeddings for \(texts.count) texts") }
-                output = .embeddings(out)
-            }
-            let elapsed = ContinuousClock.now - start
-            observer?.batchRan(model: model.info.name, texts: texts.count, tokens: tokens, seconds: elapsed.seconds)
-            // Hand each request its own slice, in order.
-            var offset = 0
-            for p in batch {
-                let range = offset..<(offset + p.texts.count)
-                offset += p.texts.count
-                switch output {
-                case .classes(let all): p.continuation.resume(returning: .classes(Array(all[range])))
-                case .embeddings(let all): p.continuation.resume(returning: .embeddings(Array(all[range])))
-                }
-            }
-        } catch {
-            for p in batch { p.continuation.resume(throwing: error) }
-        }
+        let encodings = model.encode(texts)
+        return Encoded(encodings: encodings, tokenize: ContinuousClock.now - start)
+    }
+
+    public func classify(_ encoded: Encoded) async throws -> Answer<[Classification]> {
+        let r = try await queue.submit(.classify, encoded.encodings)
+        guard case .classes(let out) = r.output else { throw ModelError("batcher: wrong output kind") }
+        return Answer(output: out, timings: timings(r, encoded))
+    }
+
+    public func embed(_ encoded: Encoded) async throws -> Answer<[[Float]]> {
+        let r = try await queue.submit(.embed, encoded.encodings)
+        guard case .embeddings(let out) = r.output else { throw ModelError("batcher: wrong output kind") }
+        return Answer(output: out, timings: timings(r, encoded))
+    }
+
+    /// Encodes and classifies (tests and callers that need no timings).
+    public func classify(_ texts: [String]) async throws -> [Classification] {
+        try await classify(encode(texts)).output
+    }
+
+    public func embed(_ texts: [String]) async throws -> [[Float]] {
+        try await embed(encode(texts)).output
+    }
+
+    /// Finishes what is queued, then stops (a reload replaced this model).
+    public func drainAndStop() async { await queue.drainAndStop() }
+
+    private func timings(_ r: BatchResult, _ encoded: Encoded) -> PhaseTimings {
+        var t = r.timings
+        t.tokenize = encoded.tokenize
+        return t
     }
 }
 
-public enum BatcherError: Error, Sendable, Equatable {
-    /// The queue holds `maxQueueTexts` already: the client should retry later (503 + Retry-After).
-    case queueFull
-    /// The batcher was replaced by a reload and accepts no new work.
-    case stopped
+extension BatchQueue.Options {
+    public init(_ c: ServerConfig.Batching) {
+        self.init(enabled: c.enabled, maxBatchTokens: c.maxBatchTokens, maxBatchTexts: c.maxBatchTexts,
+                  maxWait: .milliseconds(c.maxWaitMs), maxQueueTexts: c.maxQueueTexts)
+    }
 }
 
 extension Duration {

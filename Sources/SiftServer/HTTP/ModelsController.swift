@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import SiftInference
 
 /// `/v1/models...`: listing, classification and embeddings. Reads bodies itself so that size,
 /// encoding and JSON problems each get their own clear error.
@@ -38,19 +39,22 @@ struct ModelsController: Sendable {
             if served.info?.task == .embedding {
                 throw APIError(.unsupportedTask, "model '\(served.name)' has no classification head; use /embed")
             }
-            try checkTexts(req.texts, truncate: req.truncate, served: served)
+            try checkLimits(req.texts)
             if let k = req.topK, k < 1 || (served.info.map { k > $0.labels.count } ?? false) {
                 throw APIError.invalid("field 'top_k' must be between 1 and the number of labels")
             }
             if let t = req.threshold, !(0...1).contains(t) {
                 throw APIError.invalid("field 'threshold' must be between 0 and 1")
             }
-            let answer = try await inference.classify(served, req)
+            let encoded = try encode(req.texts, truncate: req.truncate, served: served)
+            let answer = try await inference.classify(served, req, encoded)
             let body = ClassifyResponse(model: served.name, version: served.version, requestID: context.requestID, results: answer.results)
+            // Encoded before the audit row is written: a body that cannot be encoded is a 500, recorded as one.
+            let response = try JSONBody.response(.ok, body)
             try await record(context, served, "classify", req.texts, start: start, status: 200,
                              answeredBy: answer.results.map(\.answeredBy),
                              labels: answer.results.map(\.label), scores: answer.results.map(\.score))
-            return try JSONBody.response(.ok, body)
+            return Self.withTimings(response, tokenize: encoded?.tokenize, answer.timings)
         } catch let error as APIError where error.code != .auditUnavailable {
             // Refusals and failures are on the record too (texts only if they were readable).
             try? await record(context, served, "classify", texts, start: start, status: Int(error.status.code),
@@ -66,12 +70,15 @@ struct ModelsController: Sendable {
         do {
             let req: EmbedRequest = try await decodeBody(request, context)
             texts = req.texts
-            try checkTexts(req.texts, truncate: req.truncate, served: served)
-            let vectors = try await inference.embed(served, req.texts)
+            try checkLimits(req.texts)
+            let encoded = try encode(req.texts, truncate: req.truncate, served: served)
+            let answer = try await inference.embed(served, encoded)
+            let vectors = answer.output
+            let response = try JSONBody.response(.ok, EmbedResponse(model: served.name, version: served.version, requestID: context.requestID,
+                                                                dimensions: vectors.first?.count ?? 0, embeddings: vectors))
             try await record(context, served, "embed", req.texts, start: start, status: 200,
                              answeredBy: Array(repeating: .model, count: vectors.count), labels: [], scores: [])
-            return try JSONBody.response(.ok, EmbedResponse(model: served.name, version: served.version, requestID: context.requestID,
-                                                        dimensions: vectors.first?.count ?? 0, embeddings: vectors))
+            return Self.withTimings(response, tokenize: encoded?.tokenize, answer.timings)
         } catch let error as APIError where error.code != .auditUnavailable {
             try? await record(context, served, "embed", texts, start: start, status: Int(error.status.code),
                               answeredBy: [], labels: [], scores: [])
@@ -143,9 +150,8 @@ struct ModelsController: Sendable {
         }
     }
 
-    /// Texts per request (413), characters per text (422), and, when `truncate` is false,
-    /// the model's maximum length in tokens (422).
-    func checkTexts(_ texts: [String], truncate: Bool, served: ServedModel) throws {
+    /// Texts per request (413) and characters per text (422): checked before any tokenizing.
+    func checkLimits(_ texts: [String]) throws {
         if texts.isEmpty { throw APIError.invalid("field 'texts' must hold at least one text") }
         if texts.count > limits.maxTextsPerRequest {
             throw APIError.limit(.maxTextsPerRequest,
@@ -155,16 +161,36 @@ struct ModelsController: Sendable {
             throw APIError.limit(.maxCharsPerText,
                                  "texts[\(i)] has \(t.unicodeScalars.count) characters; the limit is \(limits.maxCharsPerText)")
         }
-        if !truncate, let model = served.batcher?.model {
-            let max = model.info.maxLength
-            for (i, t) in texts.enumerated() {
-                let n = model.tokenCount(t)
-                if n > max {
-                    throw APIError.limit(.maxLength,
-                                         "texts[\(i)] is \(n) tokens; the model takes \(max) and truncate is false")
-                }
+    }
+
+    /// Tokenizes the texts once, here on the request's task (nil when the model failed to load:
+    /// rules need no tokens). When `truncate` is false, a text longer than the model's maximum
+    /// length is refused (422), read from the same encodings the queue will run.
+    func encode(_ texts: [String], truncate: Bool, served: ServedModel) throws -> DynamicBatcher.Encoded? {
+        guard let batcher = served.batcher else { return nil }
+        let encoded = batcher.encode(texts)
+        if !truncate {
+            let max = batcher.model.info.maxLength
+            for (i, e) in encoded.encodings.enumerated() where e.fullLength > max {
+                throw APIError.limit(.maxLength,
+                                     "texts[\(i)] is \(e.fullLength) tokens; the model takes \(max) and truncate is false")
             }
         }
+        return encoded
+    }
+
+    /// Response headers with where the request's time went, in milliseconds.
+    static let tokenizeHeader = "x-sift-tokenize-ms", queueHeader = "x-sift-queue-ms", inferenceHeader = "x-sift-inference-ms"
+
+    static func withTimings(_ response: Response, tokenize: Duration?, _ timings: PhaseTimings?) -> Response {
+        var r = response
+        func set(_ name: String, _ d: Duration) { r.headers[.init(name)!] = String(format: "%.3f", d.seconds * 1000) }
+        if let tokenize { set(tokenizeHeader, tokenize) }
+        if let timings {
+            set(queueHeader, timings.queue)
+            set(inferenceHeader, timings.inference)
+        }
+        return r
     }
 
     func record(_ context: SiftRequestContext, _ served: ServedModel, _ endpoint: String, _ texts: [String],

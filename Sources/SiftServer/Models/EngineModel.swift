@@ -1,75 +1,25 @@
 import Crypto
-import Dispatch
 import Foundation
 import SiftEngine
-import SiftTokenizers
+import SiftInference
 
-/// `ServableModel` over SiftEngine: a Hugging Face folder with a classification head is served
-/// for classify and embed (mean pooling over the same encoder); one without a head (e.g. a
-/// sentence-transformers folder) for embed only.
-///
-/// Forward passes run on this model's own serial queue, not on Swift's cooperative pool: the
-/// engine keeps both cores busy with its own threads, and a blocked cooperative thread would
-/// stall request handling. The serial queue also makes the reused activation buffers safe.
-public final class EngineModel: ServableModel, @unchecked Sendable {
+/// `ServableModel` over a model folder: one with a classification head is served for classify
+/// and embed (pooling over the same encoder); one without (e.g. a sentence-transformers folder)
+/// for embed only. Forward passes run on the backend's own serial queue (see `EngineBackend`).
+public final class EngineModel: ServableModel {
     public let info: ModelInfo
-    let input: TextInput
-    let classifier: SequenceClassifier?
-    let embedder: SentenceEmbedder
-    let queue: DispatchQueue
-    // Touched only on `queue`.
-    private var acts: Activations
+    public let backend: EngineBackend
 
     public init(name: String, directory: URL, version: String? = nil, maxLength: Int? = nil) throws {
-        let model = try BertModel.load(directory: directory, withClassifier: nil)
-        let input = try TextInput(directory: directory, config: model.config, maxLength: maxLength)
-        self.input = input
-        if model.layout.numLabels != nil, model.layout.hasPooler {
-            classifier = try SequenceClassifier(model: model)
-        } else {
-            classifier = nil
-        }
-        let st = try SentenceTransformersConfig.read(directory: directory)
-        embedder = SentenceEmbedder(model: model, pooling: st?.pooling ?? .mean, normalize: st?.normalize ?? true)
-        let task: ModelTask
-        switch classifier?.problemType {
-        case .singleLabel?: task = .singleLabel
-        case .multiLabel?: task = .multiLabel
-        case .regression?: task = .regression
-        case nil: task = .embedding
-        }
-        info = ModelInfo(name: name, version: version ?? Self.fingerprint(directory), labels: classifier?.labels ?? [],
-                         task: task, maxLength: input.maxLength)
-        acts = model.makeActivations()
-        queue = DispatchQueue(label: "sift.model.\(name)")
+        let bundle = try ModelBundle(directory: directory, maxLength: maxLength)
+        backend = EngineBackend(bundle: bundle, label: name)
+        info = ModelInfo(name: name, version: version ?? Self.fingerprint(directory), labels: bundle.labels,
+                         task: bundle.task, maxLength: bundle.maxLength)
     }
 
-    public func tokenCount(_ text: String) -> Int {
-        input.tokenizer.encode(text, pair: nil, options: EncodeOptions(addSpecialTokens: true)).count
-    }
-
-    public func classify(_ texts: [String]) async throws -> [Classification] {
-        guard let classifier else {
-            throw ModelError("model '\(info.name)' has no classification head; use /embed")
-        }
-        return try await onQueue { acts in
-            try classifier.predict(texts: texts, input: self.input, acts: acts).map {
-                Classification(scores: $0.scores, logits: $0.logits)
-            }
-        }
-    }
-
-    public func embed(_ texts: [String]) async throws -> [[Float]] {
-        try await onQueue { acts in try self.embedder.embed(texts: texts, input: self.input, acts: acts) }
-    }
-
-    private func onQueue<T: Sendable>(_ work: @escaping @Sendable (Activations) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { cont in
-            queue.async {
-                cont.resume(with: Result { try work(self.acts) })
-            }
-        }
-    }
+    public func encode(_ texts: [String]) -> [EncodedText] { backend.encode(texts) }
+    public func classify(_ batch: PackedBatch) async throws -> [Classification] { try await backend.classify(batch) }
+    public func embed(_ batch: PackedBatch) async throws -> [[Float]] { try await backend.embed(batch) }
 
     /// A short, stable version when none is configured: SHA-256 over config.json and the
     /// weights' size and modification time (hashing hundreds of MB at start-up is not worth it).

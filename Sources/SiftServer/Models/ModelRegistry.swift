@@ -1,4 +1,6 @@
 import Foundation
+import SiftEngine
+import SiftInference
 import Synchronization
 
 /// One configured model as served: its batcher when loaded, why not when it failed, and its rules.
@@ -92,7 +94,7 @@ struct RenamedModel: ServableModel {
         info.name = name
         self.info = info
     }
-    func tokenCount(_ text: String) -> Int { base.tokenCount(text) }
-    func classify(_ texts: [String]) async throws -> [Classification] { try await base.classify(texts) }
-    func embed(_ texts: [String]) async throws -> [[Float]] { try await base.embed(texts) }
+    func encode(_ texts: [String]) -> [EncodedText] { base.encode(texts) }
+    func classify(_ batch: PackedBatch) async throws -> [Classification] { try await base.classify(batch) }
+    func embed(_ batch: PackedBatch) async throws -> [[Float]] { try await base.embed(batch) }
 }

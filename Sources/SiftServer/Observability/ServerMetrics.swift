@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import Metrics
 import Prometheus
+import SiftInference
 
 /// The server's metrics, recorded through swift-metrics into a Prometheus registry owned by this
 /// application (not the process-global one), so several apps in one test process stay apart.
@@ -20,6 +21,11 @@ public final class ServerMetrics: BatchObserver, Sendable {
         let lat: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
                                .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)]
         f.defaultDurationHistogramBuckets = lat
+        // Tokenizing and queueing one request take well under a millisecond when the server is idle.
+        let fine: [Duration] = [.microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500)] + lat
+        f.durationHistogramBuckets = [
+            Self.tokenizeTimer: fine, Self.queueTimer: fine, Self.inferenceTimer: lat,
+        ]
         factory = f
     }
 
@@ -40,6 +46,19 @@ public final class ServerMetrics: BatchObserver, Sendable {
         Recorder(label: "sift_batch_tokens", dimensions: dims, factory: factory).record(tokens)
         Metrics.Timer(label: "sift_inference_duration_seconds", dimensions: dims, factory: factory)
             .recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    /// Per-request phase timers (text-embeddings-inference's `te_request_*_duration`), by model and endpoint.
+    static let tokenizeTimer = "sift_request_tokenize_duration_seconds"
+    static let queueTimer = "sift_request_queue_duration_seconds"
+    static let inferenceTimer = "sift_request_inference_duration_seconds"
+
+    /// Records where one answered request's time went.
+    public func phases(model: String, endpoint: String, _ t: PhaseTimings) {
+        let dims = [("model", model), ("endpoint", endpoint)]
+        for (label, d) in [(Self.tokenizeTimer, t.tokenize), (Self.queueTimer, t.queue), (Self.inferenceTimer, t.inference)] {
+            Metrics.Timer(label: label, dimensions: dims, factory: factory).record(duration: d)
+        }
     }
 
     public func modelLoaded(_ model: String, _ loaded: Bool) {

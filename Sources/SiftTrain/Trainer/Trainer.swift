@@ -4,6 +4,7 @@ import SiftCore
 import SiftData
 import SiftEngine
 import SiftEval
+import SiftInference
 import SiftTokenizers
 
 /// Fine-tunes a Hugging Face BERT folder into a `BertForSequenceClassification` folder.
@@ -398,23 +399,11 @@ public final class Trainer: @unchecked Sendable {
         try model.save(directory: out)
     }
 
-    /// Pooled outputs [n, C] of the frozen encoder, in batches sorted by length.
+    /// Pooled outputs [n, C] of the frozen encoder, through the pipeline's encodings entry
+    /// (batches sorted by length, bounded tokens per forward), in input order.
     func pooledFeatures(_ d: Encoded) throws -> [Float] {
-        let C = model.config.hiddenSize
-        var feats = [Float](repeating: 0, count: d.count * C)
-        let acts = model.makeActivations()
-        let order = d.ids.indices.sorted { d.ids[$0].count < d.ids[$1].count }
-        var i = 0
-        while i < order.count {
-            let idx = Array(order[i..<min(order.count, i + options.batchSize)])
-            let batch = try PackedBatch(sequences: idx.map { d.ids[$0] }, typeIds: idx.map { d.types[$0] })
-            try model.forward(batch, acts: acts, outputs: .pooler)
-            for (b, row) in idx.enumerated() {
-                for c in 0..<C { feats[row * C + c] = acts.pooled[b * C + c] }
-            }
-            i += options.batchSize
-        }
-        return feats
+        let encodings = zip(d.ids, d.types).map { EncodedText(ids: $0, typeIds: $1) }
+        return try OfflineRunner.forward(encodings, model: model, rows: .pooled, batchSize: options.batchSize)
     }
 
     struct Evaluation { var loss: Double; var accuracy: Double?; var macroF1: Double?; var microF1: Double? }
@@ -434,16 +423,8 @@ public final class Trainer: @unchecked Sendable {
                 }
             }
         } else {
-            let acts = model.makeActivations()
-            let order = d.ids.indices.sorted { d.ids[$0].count < d.ids[$1].count }
-            var i = 0
-            while i < order.count {
-                let idx = Array(order[i..<min(order.count, i + options.batchSize)])
-                let batch = try PackedBatch(sequences: idx.map { d.ids[$0] }, typeIds: idx.map { d.types[$0] })
-                try model.forward(batch, acts: acts, outputs: .logits)
-                for (b, row) in idx.enumerated() { for k in 0..<L { logits[row * L + k] = acts.logits[b * L + k] } }
-                i += options.batchSize
-            }
+            let encodings = zip(d.ids, d.types).map { EncodedText(ids: $0, typeIds: $1) }
+            logits = try OfflineRunner.forward(encodings, model: model, rows: .logits, batchSize: options.batchSize)
         }
         let all = Array(0..<d.count)
         let lossValue = logits.withUnsafeBufferPointer {

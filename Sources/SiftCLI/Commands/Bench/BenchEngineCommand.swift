@@ -3,6 +3,7 @@ import Foundation
 import SiftBench
 import SiftData
 import SiftEngine
+import SiftInference
 import SiftTokenizers
 
 /// `sift bench engine`: sentence embeddings/s with all-MiniLM-L6-v2 at several batch sizes on

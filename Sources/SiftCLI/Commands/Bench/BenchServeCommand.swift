@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SiftBench
 import SiftEngine
+import SiftInference
 import SiftServer
 
 extension ServeBenchmark.Endpoint: ExpressibleByArgument {}

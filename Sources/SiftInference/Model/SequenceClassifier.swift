@@ -1,4 +1,18 @@
 import Foundation
+import SiftEngine
+
+/// One text's classifier output, indexed like the model's labels.
+public struct Classification: Sendable, Equatable {
+    /// Probabilities (softmax for single-label, sigmoid for multi-label) or raw values for regression.
+    public var scores: [Float]
+    /// The head's raw outputs before any activation.
+    public var logits: [Float]
+
+    public init(scores: [Float], logits: [Float]) {
+        self.scores = scores
+        self.logits = logits
+    }
+}
 
 /// `BertForSequenceClassification` at inference: logits from the pooled [CLS] vector, turned into
 /// scores with Hugging Face `problem_type` semantics.
@@ -7,7 +21,7 @@ public final class SequenceClassifier: @unchecked Sendable {
 
     public init(model: BertModel) throws {
         guard model.layout.numLabels != nil, model.layout.hasPooler else {
-            throw EngineError.badInput("model has no classification head (needs pooler.dense.* and classifier.* weights)")
+            throw InferenceError.badInput("model has no classification head (needs pooler.dense.* and classifier.* weights)")
         }
         self.model = model
     }
@@ -15,7 +29,7 @@ public final class SequenceClassifier: @unchecked Sendable {
     public convenience init(directory: URL) throws {
         let model = try BertModel.load(directory: directory, withClassifier: nil)
         guard model.layout.numLabels != nil else {
-            throw EngineError.missingTensor(file: directory.appendingPathComponent("model.safetensors").path, tensor: "classifier.weight")
+            throw InferenceError.missingHead(file: directory.appendingPathComponent("model.safetensors").path, tensor: "classifier.weight")
         }
         try self.init(model: model)
     }
@@ -24,10 +38,7 @@ public final class SequenceClassifier: @unchecked Sendable {
     public var problemType: ProblemType { model.config.effectiveProblemType }
 
     /// One input's result: raw logits and scores (softmax / sigmoid / identity), both by label index.
-    public struct Prediction: Sendable, Equatable {
-        public var logits: [Float]
-        public var scores: [Float]
-    }
+    public typealias Prediction = Classification
 
     /// Classifies token-id sequences. Returns one prediction per sequence.
     public func predict(_ sequences: [[Int32]], acts: Activations? = nil) throws -> [Prediction] {
@@ -41,7 +52,7 @@ public final class SequenceClassifier: @unchecked Sendable {
         let L = labels.count
         return (0..<batch.batchSize).map { b in
             let logits = Array(UnsafeBufferPointer(start: acts.logits + b * L, count: L))
-            return Prediction(logits: logits, scores: Self.scores(logits, problemType))
+            return Prediction(scores: Self.scores(logits, problemType), logits: logits)
         }
     }
 

@@ -1,0 +1,88 @@
+import Foundation
+import SiftEngine
+import SiftTokenizers
+
+/// Text -> `EncodedText` for a model folder: its tokenizer plus the truncation length
+/// sentence-transformers / transformers would use, so long inputs are truncated by default.
+/// Every path (server, CLI, demo) tokenizes a text exactly once, here.
+public struct TextEncoder: Sendable {
+    public let tokenizer: Tokenizer
+    /// Tokens per text, [CLS]/[SEP] included.
+    public var maxLength: Int
+
+    public init(tokenizer: Tokenizer, maxLength: Int) {
+        self.tokenizer = tokenizer; self.maxLength = maxLength
+    }
+
+    /// Loads the folder's tokenizer. The default length is `max_seq_length` from
+    /// sentence_bert_config.json, else the tokenizer's `model_max_length`, capped at
+    /// `max_position_embeddings` (longer inputs cannot be embedded at all).
+    public init(directory: URL, config: BertConfig, maxLength: Int? = nil) throws {
+        let tok = try Tokenizer(directory: directory)
+        var length = config.maxPositionEmbeddings
+        if let m = SentenceTransformersConfig.maxSeqLength(directory: directory) {
+            length = min(length, m)
+        } else if let m = tok.modelMaxLength, m > 0 {
+            length = min(length, m)
+        }
+        if let maxLength {
+            guard maxLength >= 2 else { throw InferenceError.badInput("max length must be at least 2 (room for [CLS] and [SEP]), got \(maxLength)") }
+            length = min(maxLength, config.maxPositionEmbeddings)
+        }
+        self.init(tokenizer: tok, maxLength: length)
+    }
+
+    var options: EncodeOptions { EncodeOptions(addSpecialTokens: true, maxLength: maxLength, truncation: .longestFirst) }
+
+    /// One text, on the calling thread.
+    public func encode(_ text: String) -> EncodedText {
+        Self.encoded(tokenizer.encode(text, options: options))
+    }
+
+    /// Many texts on all cores (`Tokenizer.encodeBatch`), in order.
+    public func encode(_ texts: [String]) -> [EncodedText] {
+        tokenizer.encodeBatch(texts, options: options).map(Self.encoded)
+    }
+
+    /// Encodes and packs. Empty texts become [CLS] [SEP].
+    public func pack(_ texts: [String]) throws -> PackedBatch {
+        try PackedBatch(encodings: encode(texts))
+    }
+
+    /// The untruncated length comes from the overflowing windows truncation leaves behind (no
+    /// second pass): with stride 0 they partition the cut-off tokens, each wrapped in its own
+    /// special tokens, so their non-special tokens are exactly the ones cut.
+    static func encoded(_ e: Encoding) -> EncodedText {
+        var cut = 0
+        for window in e.overflowing {
+            for s in window.specialTokensMask where s == 0 { cut += 1 }
+        }
+        return EncodedText(ids: e.ids, typeIds: e.typeIds, fullLength: e.count + cut)
+    }
+}
+
+/// The name this type had in SiftEngine; kept for callers written before the pipeline.
+public typealias TextInput = TextEncoder
+
+extension PackedBatch {
+    /// Packs encodings back to back, exactly as `PackedBatch(sequences:typeIds:)` does.
+    public init(encodings: [EncodedText]) throws {
+        try self.init(sequences: encodings.map(\.ids), typeIds: encodings.map(\.typeIds))
+    }
+}
+
+extension SentenceEmbedder {
+    /// Embeds texts: tokenize, forward, pool, normalize. Returns [B][C].
+    public func embed(texts: [String], input: TextEncoder, acts: Activations) throws -> [[Float]] {
+        let batch = try input.pack(texts)
+        try embed(batch, acts: acts)
+        return rows(batch.batchSize, acts: acts)
+    }
+}
+
+extension SequenceClassifier {
+    /// Classifies texts. Returns one prediction per text.
+    public func predict(texts: [String], input: TextEncoder, acts: Activations) throws -> [Prediction] {
+        try predict(input.pack(texts), acts: acts)
+    }
+}

@@ -1,1 +1,0 @@
-// Tests of SiftInference: encoding once, the queue, the batch runner, heads.
