@@ -135,26 +135,3 @@ struct DemoSplit {
         }
     }
 }
-
-// TEMP until pipeline merge: the pipeline helper adds EvalRunner(modelDir:maxLength:) and
-// predict(dataset:) to EvalCommand.swift; the lead removes this shim then.
-extension EvalRunner {
-    fileprivate init(modelDir: URL, maxLength: Int?) throws {
-        try self.init(modelDir: modelDir, maxLength: maxLength, batchSize: 32)
-    }
-
-    fileprivate func predict(dataset: LabeledDataset) throws -> PredictionSet {
-        let labels = classifier.labels
-        let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
-        let acts = classifier.model.makeActivations()
-        var examples: [PredictedExample] = []
-        for start in stride(from: 0, to: dataset.examples.count, by: batchSize) {
-            let chunk = dataset.examples[start..<min(start + batchSize, dataset.examples.count)]
-            for (e, p) in zip(chunk, try classifier.predict(texts: chunk.map(\.text), input: input, acts: acts)) {
-                examples.append(PredictedExample(line: e.line, text: e.text, gold: e.labels.compactMap { index[$0] },
-                                                 scores: p.scores.map(Double.init)))
-            }
-        }
-        return PredictionSet(labels: labels, multiLabel: classifier.problemType == .multiLabel, examples: examples)
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import SiftInference
 
 // The JSON bodies of the API. Request types decode strictly: unknown fields and wrong types are
 // refused with the field named, so a typo never silently changes a result. Each type declares
@@ -192,24 +193,12 @@ extension ModelListing.Entry: APIObject {
         .required(.name, .string),
         .required(.version, .string),
         .required(.state, .enumeration(ModelLoadState.self)),
-        .optional(.task, Schema.enumeration(ModelTask.documented.map(\.rawValue)).described("Absent when the model failed to load")),
+        .optional(.task, Schema.enumeration(ModelTask.allCases.map(\.rawValue)).described("Absent when the model failed to load")),
         .optional(.labels, .array(of: .string)),
         .optional(.maxLength, Schema.integer.described("Tokens per text")),
         .required(.fallbackRules, .integer),
         .optional(.error, Schema.string.described("Why the model failed to load")),
     ]
-}
-
-extension ModelTask {
-    /// Every task, for the document. (ModelTask is not CaseIterable; the exhaustive switch
-    /// stops compiling when a task is added, so the list cannot silently fall behind.)
-    static var documented: [ModelTask] {
-        [.singleLabel, .multiLabel, .regression, .embedding].filter { task in
-            switch task {
-            case .singleLabel, .multiLabel, .regression, .embedding: true
-            }
-        }
-    }
 }
 
 /// `/health` and `/ready`.
