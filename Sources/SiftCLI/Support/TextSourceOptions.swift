@@ -49,26 +49,12 @@ struct TextSourceOptions: ParsableArguments {
     var textColumn: String { io.textColumn }
     var lossy: Bool { io.lossy }
 
-    /// Tokens per forward pass: bounds the activation workspace to about 90 MB for MiniLM.
-    static let maxTokensPerForward = 4096
-
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if let m = maxLength, m < 2 { throw ValidationError("--max-length must be at least 2") }
     }
 
     func makeReader() throws -> RecordReader { try io.makeReader() }
-
-    /// Calls `body` with consecutive batches of at most `batchSize` texts, in input order.
-    static func forEachBatch(_ reader: RecordReader, batchSize: Int, _ body: ([String]) throws -> Void) throws {
-        var texts: [String] = []
-        texts.reserveCapacity(batchSize)
-        while let r = try reader.next() {
-            texts.append(r.text)
-            if texts.count == batchSize { try body(texts); texts.removeAll(keepingCapacity: true) }
-        }
-        if !texts.isEmpty { try body(texts) }
-    }
 }
 
 extension JSONLWriter {
