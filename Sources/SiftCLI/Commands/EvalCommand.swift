@@ -50,7 +50,7 @@ struct EvalCommand: AsyncParsableCommand {
             let policy: BadRowPolicy = skipBad ? .skip : .fail
             let (s, skipped) = try runner.predict(url: URL(fileURLWithPath: data!), options: dataOptions, policy: policy)
             set = s
-            if skipped.total > 0 { var e = StandardError(); print(skipped, to: &e) }
+            if skipped.total > 0 { CLILog.logger("sift.eval").warning("\(skipped)") }
             if let tuneOn, set.multiLabel {
                 let (val, _) = try runner.predict(url: URL(fileURLWithPath: tuneOn), options: dataOptions, policy: policy)
                 let y = val.examples.map { e in val.labels.indices.map { e.gold.contains($0) } }
@@ -68,7 +68,7 @@ struct EvalCommand: AsyncParsableCommand {
             if let logURL, FileManager.default.fileExists(atPath: logURL.path) { log = try TrainingCurves.read(url: logURL) }
             let page = try HTMLReport(title: "Evaluation: \(URL(fileURLWithPath: modelDir ?? fromPredictions ?? "model").lastPathComponent)",
                                       predictions: set, trainingLog: log, facts: facts).write(to: URL(fileURLWithPath: report))
-            var e = StandardError(); print("report: \(page.path)", to: &e)
+            CLILog.logger("sift.eval").info("report: \(page.path)")
         }
     }
 }

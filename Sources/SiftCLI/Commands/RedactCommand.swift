@@ -68,9 +68,3 @@ public enum RedactionRun {
         return report
     }
 }
-
-/// stderr as a TextOutputStream, for reports that must not mix with data on stdout (prefer a
-/// `CLILog` logger for messages).
-struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) { FileHandle.standardError.write(Data(string.utf8)) }
-}
