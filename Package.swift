@@ -73,7 +73,7 @@ let package = Package(
         ]),
         // Benchmarks and demo-only code (load generator, engine benchmark, BBC loader), kept out of the product targets.
         .target(name: "SiftBench", dependencies: [
-            "SiftEngine", "SiftInference", "SiftData", "SiftServer", "SiftCore",
+            "SiftEngine", "SiftInference", "SiftData", "SiftEval", "SiftTrain", "SiftServer", "SiftCore",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Subcommands as a library, so tests can parse and run them.

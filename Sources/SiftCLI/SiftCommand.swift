@@ -12,6 +12,7 @@ public struct SiftCommand: AsyncParsableCommand {
             TokenizeCommand.self,
             EmbedCommand.self,
             PredictCommand.self,
+            ZeroShotCommand.self,
             RedactCommand.self,
             DataCommand.self,
             EvalCommand.self,

@@ -24,7 +24,7 @@ func withStandardInput<T>(_ text: String, _ body: () async throws -> T) async th
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     }
 
-    static let readers: Set<String> = ["RedactCommand", "TokenizeCommand", "EmbedCommand", "PredictCommand"]
+    static let readers: Set<String> = ["RedactCommand", "TokenizeCommand", "EmbedCommand", "PredictCommand", "ZeroShotCommand"]
 
     @Test func theCommandsWhoseHelpMentionsStandardInputAreTheOnesTestedHere() {
         func all(_ c: ParsableCommand.Type) -> [ParsableCommand.Type] {
@@ -73,5 +73,13 @@ func withStandardInput<T>(_ text: String, _ body: () async throws -> T) async th
             "predict", TestPaths.fixture("tiny-bert/single-label").path, "-i", "-", "-o", predicted.path]) as? PredictCommand)
         try await withStandardInput("the first of them\nit\nthree\n") { try await predict.run() }
         #expect(try String(contentsOf: predicted, encoding: .utf8).split(separator: "\n").count == 3)
+    }
+
+    @Test func zeroShotReadsStandardInput() async throws {
+        let out = dir.appendingPathComponent("z.jsonl")
+        let cmd = try #require(try SiftCommand.parseAsRoot([
+            "zero-shot", TestPaths.fixture("fewshot/nli-entail-last").path, "--labels", "city,school", "-o", out.path]) as? ZeroShotCommand)
+        try await withStandardInput("he was at school\nthe city\n") { try await cmd.run() }
+        #expect(try String(contentsOf: out, encoding: .utf8).split(separator: "\n").count == 2)
     }
 }

@@ -18,6 +18,8 @@ final class FakeBackend: InferenceBackend, Sendable {
         self.gate = gate
     }
 
+    func encode(pairs: [(String, String)]) -> [EncodedText] { encode(pairs.map { "\($0.0) \($0.1)" }) }
+
     func encode(_ texts: [String]) -> [EncodedText] {
         texts.map { t in
             encoded.withLock { $0[t, default: 0] += 1 }

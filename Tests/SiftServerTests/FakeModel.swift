@@ -43,6 +43,16 @@ final class FakeModel: ServableModel, Sendable {
         }
     }
 
+    /// A pair is its two texts' words around one [SEP], the second segment with type id 1.
+    func encode(pairs: [(String, String)]) -> [EncodedText] {
+        pairs.map { a, b in
+            let first = encode([a])[0], second = encode([b])[0]
+            let ids = first.ids + second.ids.dropFirst()
+            return EncodedText(ids: Array(ids), typeIds: first.ids.map { _ in 0 } + second.ids.dropFirst().map { _ in 1 },
+                               fullLength: first.fullLength + second.fullLength - 1)
+        }
+    }
+
     private func id(_ word: String) -> Int32 {
         vocabulary.withLock { v in
             if let id = v[word] { return id }

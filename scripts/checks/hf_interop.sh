@@ -2,7 +2,9 @@
 # CI's proof that what `sift train` writes is a Hugging Face model: trains the tiny committed base
 # (single-label and multi-label, a few steps) with the given sift binary, then has Python
 # transformers load each output folder and compare its logits with `sift predict --logits`
-# (scripts/checks/check_hf_load.py). Needs .venv from scripts/python-env.sh.
+# (scripts/checks/check_hf_load.py); the same for a `--method setfit` folder, read as a
+# sentence-transformers body plus its safetensors head (scripts/checks/check_setfit_load.py).
+# Needs .venv from scripts/python-env.sh.
 # Usage: scripts/checks/hf_interop.sh [SIFT_BINARY]   (default .build/debug/sift)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -42,4 +44,8 @@ for m in single multi; do
   echo "hf_interop: $m-label model"
   "$PY" scripts/checks/check_hf_load.py "$WORK/$m" --sift "$SIFT" --texts "$WORK/texts.txt" --max-length 32 || status=1
 done
+echo "hf_interop: setfit model"
+"$SIFT" train --method setfit --train "$WORK/single.csv" --out "$WORK/setfit" --base "$BASE" --examples-per-class 6 \
+  --learning-rate 1e-3 --max-length 32 --quiet
+"$PY" scripts/checks/check_setfit_load.py "$WORK/setfit" --sift "$SIFT" --texts "$WORK/texts.txt" --max-length 32 || status=1
 exit $status

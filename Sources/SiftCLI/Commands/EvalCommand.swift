@@ -76,7 +76,7 @@ struct EvalCommand: AsyncParsableCommand {
 /// Runs a classifier folder over labeled data through the pipeline and collects scores.
 struct EvalRunner {
     let runner: OfflineRunner
-    let classifier: SequenceClassifier
+    let classifier: any TextClassifier
 
     init(modelDir: URL, maxLength: Int?, batchSize: Int = 32) throws {
         let bundle = try ModelBundle(directory: modelDir, maxLength: maxLength)

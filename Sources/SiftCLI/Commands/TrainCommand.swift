@@ -15,6 +15,15 @@ extension TrainingMode {
     }
 }
 extension SelectionMetric: ExpressibleByArgument {}
+extension PairSampling: ExpressibleByArgument {}
+
+/// How `sift train` builds the classifier.
+enum TrainingMethod: String, ExpressibleByArgument, CaseIterable {
+    /// Fine-tuning with a sequence-classification head (the trainer).
+    case finetune
+    /// SetFit: contrastive pairs, then logistic regression on embeddings.
+    case setfit
+}
 extension SingleLabelLoss: ExpressibleByArgument {}
 extension LRSchedule.Kind: ExpressibleByArgument {}
 
@@ -53,11 +62,18 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Optional second text column (sentence pairs).") var textPairColumn: String?
     @Option(help: "Label column / JSON field.") var labelColumn = "label"
     @Flag(help: "Several labels per text ('a|b' or a JSON list); sigmoid + binary cross-entropy.") var multiLabel = false
-    @Option(help: "Epochs.") var epochs = 3
-    @Option(help: "Peak learning rate.") var learningRate = 5e-5
-    @Option(help: "Batch size.") var batchSize = 32
-    @Option(help: "Maximum tokens per text (longer texts are truncated).") var maxLength = 128
-    @Option(help: "Warm-up as a fraction of all steps.") var warmup = 0.06
+    @Option(help: "finetune (a BertForSequenceClassification head on the encoder) or setfit (contrastive pairs, then a logistic-regression head on embeddings; for few labels).")
+    var method: TrainingMethod = .finetune
+    @Option(help: "Epochs (default: 3; setfit: 1 over its pairs).") var epochs: Int?
+    @Option(help: "Peak learning rate (default: 5e-5; setfit: 2e-5).") var learningRate: Double?
+    @Option(help: "Batch size (default: 32 texts; setfit: 16 pairs).") var batchSize: Int?
+    @Option(help: "Maximum tokens per text, longer texts are truncated (default: 128; setfit: the base folder's max_seq_length).")
+    var maxLength: Int?
+    @Option(help: "Warm-up as a fraction of all steps (default: 0.06; setfit: 0.1).") var warmup: Double?
+    @Option(help: "setfit: keep this many training examples per class (seeded).") var examplesPerClass: Int?
+    @Option(help: "setfit: oversampling, undersampling or unique pairs.") var sampling: PairSampling = .oversampling
+    @Option(help: "setfit: pairs per example and kind (SetFit's num_iterations; overrides --sampling).") var numIterations: Int?
+    @Option(help: "setfit: inverse L2 strength C of the logistic-regression head.") var headC = 1.0
     @Option(help: "Learning-rate decay after warm-up: linear, cosine or constant.") var schedule: LRSchedule.Kind = .linear
     @Option(help: "AdamW weight decay (not applied to biases and LayerNorm).") var weightDecay = 0.01
     @Option(help: "Clip gradients to this global norm (0: off).") var maxGradNorm = 1.0
@@ -81,6 +97,13 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Seconds between progress lines when stderr is not a terminal.") var progressInterval = 10.0
 
     func validate() throws {
+        if method == .setfit {
+            do { try setFitOptions().validate() } catch { throw ValidationError((error as? LocalizedError)?.errorDescription ?? "\(error)") }
+            return
+        }
+        for (flag, set) in [("--examples-per-class", examplesPerClass != nil), ("--num-iterations", numIterations != nil)] where set {
+            throw ValidationError("\(flag) applies to --method setfit")
+        }
         if mode == .freeze(layers: 0) && freezeLayers < 0 { throw ValidationError("--freeze-layers must not be negative") }
         if let p = patience, p < 1 { throw ValidationError("--patience must be at least 1") }
         if maxGradNorm < 0 { throw ValidationError("--max-grad-norm must not be negative") }
@@ -90,14 +113,24 @@ struct TrainCommand: AsyncParsableCommand {
 
     func options() -> TrainingOptions {
         var o = TrainingOptions()
-        o.epochs = epochs; o.learningRate = learningRate; o.batchSize = batchSize; o.maxLength = maxLength
-        o.warmupRatio = warmup; o.weightDecay = weightDecay; o.seed = seed; o.schedule = schedule
+        o.epochs = epochs ?? o.epochs; o.learningRate = learningRate ?? o.learningRate; o.batchSize = batchSize ?? o.batchSize
+        o.maxLength = maxLength ?? o.maxLength; o.warmupRatio = warmup ?? o.warmupRatio; o.weightDecay = weightDecay; o.seed = seed; o.schedule = schedule
         o.maxGradNorm = maxGradNorm > 0 ? maxGradNorm : nil; o.gradientAccumulation = gradientAccumulation
         o.mode = mode == .freeze(layers: 0) ? .freeze(layers: freezeLayers) : mode
         o.metric = metric ?? (multiLabel ? .microF1 : .accuracy)
         o.patience = patience; o.loss = loss; o.labelSmoothing = labelSmoothing; o.progress = !quiet
         o.progressInterval = progressInterval
         o.hiddenDropout = hiddenDropout; o.attentionDropout = attentionDropout; o.classifierDropout = classifierDropout
+        return o
+    }
+
+    func setFitOptions() -> SetFitOptions {
+        var o = SetFitOptions()
+        o.examplesPerClass = examplesPerClass; o.sampling = sampling; o.numIterations = numIterations
+        o.epochs = epochs ?? o.epochs; o.learningRate = learningRate ?? o.learningRate; o.batchSize = batchSize ?? o.batchSize
+        o.maxLength = maxLength; o.warmupRatio = warmup ?? o.warmupRatio; o.weightDecay = weightDecay
+        o.maxGradNorm = maxGradNorm > 0 ? maxGradNorm : nil; o.seed = seed; o.headC = headC
+        o.progress = !quiet; o.progressInterval = progressInterval
         return o
     }
 
@@ -110,6 +143,14 @@ struct TrainCommand: AsyncParsableCommand {
         let data = try TrainingData.load(source)
         let testPart = data.test.map { ", test: \($0.examples.count) (scored once at the end)" } ?? ""
         log.info("train: \(data.train.examples.count) examples, validation: \(data.eval.examples.count)\(testPart), labels: \(data.train.labelNames.joined(separator: ", "))")
+        if method == .setfit {
+            let trainer = try SetFitTrainer(base: URL(fileURLWithPath: base), train: data.train, validation: data.eval, test: data.test,
+                                            options: setFitOptions(), out: URL(fileURLWithPath: out))
+            trainer.logger = log
+            let s = try trainer.run()
+            print(Self.summary(s, out: out, testMetrics: trainer.testMetricsURL.path))
+            return
+        }
         let trainer = try Trainer(base: URL(fileURLWithPath: base), train: data.train, eval: data.eval, test: data.test,
                                   options: options(), out: URL(fileURLWithPath: out))
         trainer.logger = log
@@ -118,6 +159,23 @@ struct TrainCommand: AsyncParsableCommand {
         log.info("dropout: hidden \(d.hidden), attention \(d.attention), classifier \(d.classifier)\(head)")
         let s = try trainer.run(resume: resume)
         print(Self.summary(s, metric: trainer.options.metric, out: out, testMetrics: trainer.testMetricsURL.path))
+    }
+
+    /// What `sift train --method setfit` prints on stdout.
+    static func summary(_ s: SetFitTrainer.Summary, out: String, testMetrics: String) -> String {
+        func figures(_ f: SetFitTrainer.Figures) -> String {
+            var parts: [String] = []
+            if let a = f.accuracy { parts.append(String(format: "accuracy %.4f", a)) }
+            if let m = f.macroF1 { parts.append(String(format: "macro-F1 %.4f", m)) }
+            if let m = f.microF1, f.accuracy == nil { parts.append(String(format: "micro-F1 %.4f", m)) }
+            return parts.joined(separator: ", ")
+        }
+        var lines = ["setfit: \(s.examples) examples, \(s.pairs) pairs, \(s.steps) steps"
+                     + (s.trainLoss.map { String(format: ", mean pair loss %.4f", $0) } ?? "") + String(format: ", %.0f s", s.seconds)]
+        if let v = s.validation { lines.append("validation (\(v.examples) examples): \(figures(v))") }
+        if let t = s.test { lines.append("test (scored once, \(t.examples) examples): \(figures(t)); written to \(testMetrics)") }
+        lines.append("model in \(out)")
+        return lines.joined(separator: "\n")
     }
 
     /// What `sift train` prints on stdout: the validation figure that selected the model and, when

@@ -15,7 +15,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 extension Array {
     /// Fisher–Yates with an explicit generator (the standard `shuffle(using:)` algorithm is
     /// not documented as stable across releases, so a fixed seed must not depend on it).
-    mutating func seededShuffle(using rng: inout SeededGenerator) {
+    public mutating func seededShuffle(using rng: inout SeededGenerator) {
         guard count > 1 else { return }
         for i in stride(from: count - 1, to: 0, by: -1) {
             let j = Int(rng.next() % UInt64(i + 1))

@@ -56,6 +56,20 @@ extension BertModel {
         backwardEncoder(batch, acts: acts, dhidden: dh, grads: grads, trainable: trainable)
     }
 
+    /// The backward pass of the encoder alone, for heads that live outside the model (sentence
+    /// embeddings: pooling, normalization and a pair loss, as SetFit trains the body): ADDS
+    /// ∂loss/∂θ of every trainable encoder tensor into `grads`, given ∂loss/∂lastHidden [N,C].
+    /// `acts` must come from a recording forward of the same batch (any outputs).
+    public func backward(_ batch: PackedBatch, acts: Activations, dlastHidden: UnsafePointer<Float>,
+                         grads: ParameterBuffer, trainable: TrainableParts = .all) throws {
+        guard acts.recording else { throw EngineError.badInput("backward needs a forward run with recording activations") }
+        let N = batch.tokenCount
+        if N == 0 { return }
+        let dh = acts.gradients.dh.zeroed(N * config.hiddenSize)
+        dh.update(from: dlastHidden, count: N * config.hiddenSize)
+        backwardEncoder(batch, acts: acts, dhidden: dh, grads: grads, trainable: trainable)
+    }
+
     /// Backward of `forwardEncoder`: given ∂loss/∂lastHidden in `dh` [N,C] (consumed: it is the
     /// workspace the layers pass down), ADDS the gradients of every trainable encoder tensor.
     func backwardEncoder(_ batch: PackedBatch, acts: Activations, dhidden dh: UnsafeMutablePointer<Float>,

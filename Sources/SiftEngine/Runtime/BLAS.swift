@@ -9,6 +9,22 @@ public enum BLAS {
         set { openblas_set_num_threads(Int32(newValue)) }
     }
 
+    /// The kernel family OpenBLAS picked for this CPU (benchmarks print it: Debian's 0.3.21 picks
+    /// `Prescott`, SSE3 only, on some AVX-512 Xeons).
+    public static var coreName: String { String(cString: openblas_get_corename()) }
+
+    /// "CPU model; AVX-512 VNNI BF16 AMX …; OpenBLAS core X, N threads": what a benchmark ran on.
+    public static var machineDescription: String {
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let model = info.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":", maxSplits: 1).last?
+            .trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+        let flags = Set(info.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
+        let features = [("avx2", "AVX2"), ("avx512f", "AVX-512"), ("avx512_vnni", "VNNI"), ("avx512_bf16", "AVX512-BF16"),
+                        ("amx_bf16", "AMX-BF16"), ("amx_int8", "AMX-INT8")].filter { flags.contains($0.0) }.map(\.1)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        return "\(model), \(cores) cores; \(features.joined(separator: " ")); OpenBLAS core \(coreName), \(threads) threads"
+    }
+
     private static let singleLock = NSLock()
     nonisolated(unsafe) private static var singleDepth = 0
     nonisolated(unsafe) private static var singleSaved = 1

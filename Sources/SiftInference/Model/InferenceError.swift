@@ -10,12 +10,15 @@ public enum InferenceError: Error, LocalizedError, Equatable, Sendable {
     case missingHead(file: String, tensor: String)
     /// An option or input outside what the model takes.
     case badInput(String)
+    /// The model cannot do what was asked (zero-shot NLI on a classifier without an entailment label).
+    case unsupportedTask(String)
 
     public var errorDescription: String? {
         switch self {
         case let .badConfig(file, reason): return "\(file): invalid config: \(reason)"
         case let .missingHead(file, tensor): return "\(file): missing tensor '\(tensor)' (needs a classifier folder: pooler.dense.* and classifier.* weights)"
         case let .badInput(msg): return msg
+        case let .unsupportedTask(msg): return msg
         }
     }
 }

@@ -16,8 +16,9 @@ public final class ModelBundle: Sendable {
     public let directory: URL
     public let model: BertModel
     public let encoder: TextEncoder
-    /// nil for a folder without `pooler.*` and `classifier.*` weights (embeddings only).
-    public let classifier: SequenceClassifier?
+    /// `SequenceClassifier` for a BertForSequenceClassification folder, `EmbeddingClassifier`
+    /// for a folder with `model_head.safetensors` (SetFit's layout); nil for embeddings only.
+    public let classifier: (any TextClassifier)?
     public let embedder: SentenceEmbedder
     public let task: ModelTask
 
@@ -29,13 +30,19 @@ public final class ModelBundle: Sendable {
     ///     ignores it (embeddings only).
     public init(directory: URL, maxLength: Int? = nil, pooling: PoolingMode? = nil, normalize: Bool? = nil,
                 withClassifier: Bool? = nil) throws {
-        let model = try BertModel.load(directory: directory, withClassifier: withClassifier)
+        let head = withClassifier == false ? nil : try EmbeddingHead.read(directory: directory)
+        let model = try BertModel.load(directory: directory, withClassifier: head == nil ? withClassifier : false)
         self.directory = directory
         self.model = model
         encoder = try TextEncoder(directory: directory, config: model.config, maxLength: maxLength)
-        classifier = model.layout.numLabels != nil && model.layout.hasPooler ? try SequenceClassifier(model: model) : nil
         let st = try SentenceTransformersConfig.read(directory: directory)
-        embedder = SentenceEmbedder(model: model, pooling: pooling ?? st?.pooling ?? .mean, normalize: normalize ?? st?.normalize ?? true)
+        let embedder = SentenceEmbedder(model: model, pooling: pooling ?? st?.pooling ?? .mean, normalize: normalize ?? st?.normalize ?? true)
+        self.embedder = embedder
+        if let head {
+            classifier = try EmbeddingClassifier(embedder: embedder, head: head)
+        } else {
+            classifier = model.layout.numLabels != nil && model.layout.hasPooler ? try SequenceClassifier(model: model) : nil
+        }
         task = switch classifier?.problemType {
         case .singleLabel?: .singleLabel
         case .multiLabel?: .multiLabel
@@ -51,7 +58,7 @@ public final class ModelBundle: Sendable {
     public var normalize: Bool { embedder.normalize }
 
     /// The classification head, or the error `sift predict`/`sift eval` report for a folder without one.
-    public func requireClassifier() throws -> SequenceClassifier {
+    public func requireClassifier() throws -> any TextClassifier {
         guard let classifier else {
             let tensor = model.layout.numLabels == nil ? "classifier.weight" : "pooler.dense.weight"
             throw InferenceError.missingHead(file: directory.appendingPathComponent("model.safetensors").path, tensor: tensor)

@@ -1,4 +1,5 @@
 import Foundation
+import SiftCore
 import SiftEngine
 
 /// What a sentence-transformers folder says about pooling and normalization
@@ -46,6 +47,30 @@ public struct SentenceTransformersConfig: Sendable, Equatable {
             }
         }
         return result
+    }
+
+    /// Writes the sentence-transformers description of this embedder (each file atomically):
+    /// `modules.json` (Transformer, Pooling, and Normalize when set), `1_Pooling/config.json`,
+    /// `sentence_bert_config.json`; `SentenceTransformer(folder)` then embeds as Sift does.
+    public func write(directory: URL, dimension: Int, maxSeqLength: Int) throws {
+        var modules: [[String: Any]] = [
+            ["idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"],
+            ["idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"],
+        ]
+        if normalize { modules.append(["idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"]) }
+        let pool: [String: Any] = [
+            "word_embedding_dimension": dimension,
+            "pooling_mode_cls_token": pooling == .cls, "pooling_mode_mean_tokens": pooling == .mean,
+            "pooling_mode_max_tokens": pooling == .max, "pooling_mode_mean_sqrt_len_tokens": false,
+        ]
+        func json(_ o: Any) throws -> Data { try JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys]) }
+        let fm = FileManager.default
+        try fm.createDirectory(at: directory.appendingPathComponent("1_Pooling"), withIntermediateDirectories: true)
+        if normalize { try fm.createDirectory(at: directory.appendingPathComponent("2_Normalize"), withIntermediateDirectories: true) }
+        try AtomicWriter.write(json(pool), to: directory.appendingPathComponent("1_Pooling/config.json"))
+        try AtomicWriter.write(json(["max_seq_length": maxSeqLength, "do_lower_case": false]),
+                               to: directory.appendingPathComponent("sentence_bert_config.json"))
+        try AtomicWriter.write(json(modules), to: directory.appendingPathComponent("modules.json"))
     }
 
     /// `max_seq_length` from `sentence_bert_config.json`, when the folder has one.

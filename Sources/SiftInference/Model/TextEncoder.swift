@@ -10,8 +10,11 @@ public struct TextEncoder: Sendable {
     /// Tokens per text, [CLS]/[SEP] included.
     public var maxLength: Int
 
-    public init(tokenizer: Tokenizer, maxLength: Int) {
-        self.tokenizer = tokenizer; self.maxLength = maxLength
+    /// The longest sequence the model can embed at all (`max_position_embeddings`).
+    public var positionLimit: Int
+
+    public init(tokenizer: Tokenizer, maxLength: Int, positionLimit: Int? = nil) {
+        self.tokenizer = tokenizer; self.maxLength = maxLength; self.positionLimit = positionLimit ?? maxLength
     }
 
     /// Loads the folder's tokenizer. The default length is `max_seq_length` from
@@ -29,10 +32,27 @@ public struct TextEncoder: Sendable {
             guard maxLength >= 2 else { throw InferenceError.badInput("max length must be at least 2 (room for [CLS] and [SEP]), got \(maxLength)") }
             length = min(maxLength, config.maxPositionEmbeddings)
         }
-        self.init(tokenizer: tok, maxLength: length)
+        self.init(tokenizer: tok, maxLength: length, positionLimit: config.maxPositionEmbeddings)
     }
 
     var options: EncodeOptions { EncodeOptions(addSpecialTokens: true, maxLength: maxLength, truncation: .longestFirst) }
+
+    /// Text pairs (premise, hypothesis), in order, with `only_first` truncation: the text is cut,
+    /// the short second segment never is (the zero-shot pipeline's rule). When the second segment
+    /// alone leaves no room, the pipeline runs the pair untruncated; so does Sift while the pair
+    /// fits the model's positions, else it cuts the longest segment first.
+    public func encode(pairs: [(String, String)]) -> [EncodedText] {
+        var o = options
+        o.truncation = .onlyFirst
+        var untruncated = options
+        untruncated.truncation = .doNotTruncate
+        let tok = tokenizer, limit = positionLimit, fallback = options
+        return pairs.map { a, b in
+            if let e = try? tok.encodeChecked(a, pair: b, options: o) { return Self.encoded(e) }
+            let whole = tok.encode(a, pair: b, options: untruncated)
+            return Self.encoded(whole.count <= limit ? whole : tok.encode(a, pair: b, options: fallback))
+        }
+    }
 
     /// One text, on the calling thread.
     public func encode(_ text: String) -> EncodedText {
@@ -80,9 +100,9 @@ extension SentenceEmbedder {
     }
 }
 
-extension SequenceClassifier {
+extension TextClassifier {
     /// Classifies texts. Returns one prediction per text.
-    public func predict(texts: [String], input: TextEncoder, acts: Activations) throws -> [Prediction] {
+    public func predict(texts: [String], input: TextEncoder, acts: Activations) throws -> [Classification] {
         try predict(input.pack(texts), acts: acts)
     }
 }

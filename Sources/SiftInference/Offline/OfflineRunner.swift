@@ -25,7 +25,12 @@ public final class OfflineRunner {
 
     /// Classifies the texts `next` yields (nil ends them); `emit` gets one result per text, in order.
     public func classify(next: () throws -> String?, emit: (Classification) throws -> Void) throws {
-        let classifier = try bundle.requireClassifier()
+        try classify(next: next, with: bundle.requireClassifier(), emit: emit)
+    }
+
+    /// Classifies with a head other than the folder's own (one just trained on its embeddings).
+    public func classify(next: () throws -> String?, with classifier: any TextClassifier,
+                         emit: (Classification) throws -> Void) throws {
         try forEachChunk(next) { chunk in
             for batch in try packedBatches(chunk) {
                 for p in try classifier.predict(batch, acts: acts) { try emit(p) }
@@ -49,10 +54,14 @@ public final class OfflineRunner {
     // MARK: In memory
 
     public func classify(_ texts: [String]) throws -> [Classification] {
+        try classify(texts, with: bundle.requireClassifier())
+    }
+
+    public func classify(_ texts: [String], with classifier: any TextClassifier) throws -> [Classification] {
         var out: [Classification] = []
         out.reserveCapacity(texts.count)
         var it = texts.makeIterator()
-        try classify(next: { it.next() }, emit: { out.append($0) })
+        try classify(next: { it.next() }, with: classifier, emit: { out.append($0) })
         return out
     }
 

@@ -14,6 +14,8 @@ public enum BatchKind: String, Sendable, Hashable {
 public protocol InferenceBackend: Sendable {
     /// Tokenizes texts, in order, truncated to the model's length (with the untruncated length kept).
     func encode(_ texts: [String]) -> [EncodedText]
+    /// Tokenizes (text, second segment) pairs, cutting only the text (NLI zero-shot).
+    func encode(pairs: [(String, String)]) -> [EncodedText]
     /// Scores one packed batch: one result per sequence, in order. The queue never overlaps calls.
     func classify(_ batch: PackedBatch) async throws -> [Classification]
     /// Sentence embeddings of one packed batch, one per sequence, in order.
@@ -38,6 +40,7 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
     }
 
     public func encode(_ texts: [String]) -> [EncodedText] { bundle.encoder.encode(texts) }
+    public func encode(pairs: [(String, String)]) -> [EncodedText] { bundle.encoder.encode(pairs: pairs) }
 
     public func classify(_ batch: PackedBatch) async throws -> [Classification] {
         guard let classifier = bundle.classifier else {

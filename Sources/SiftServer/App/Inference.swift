@@ -53,13 +53,41 @@ struct Inference: Sendable {
     }
 
     func embed(_ served: ServedModel, _ encoded: DynamicBatcher.Encoded?) async throws -> DynamicBatcher.Answer<[[Float]]> {
-        guard let batcher = served.batcher, let encoded else {
+        try await modelOnly(served, endpoint: "embed") { batcher in
+            guard let encoded else { throw APIError(.modelUnavailable, "model '\(served.name)' failed to load") }
+            return try await batcher.embed(encoded)
+        }
+    }
+
+    /// Zero-shot through the model's queue, no rules fallback (rules know only their own labels):
+    /// NLI pairs as one classify submission (their logits), or texts and label descriptions as
+    /// one embed submission.
+    func zeroShot(_ served: ServedModel, _ zs: ZeroShotClassifier, texts: [String], _ encoded: DynamicBatcher.Encoded)
+        async throws -> (results: [ZeroShotResult], timings: PhaseTimings) {
+        switch zs.method {
+        case .nli:
+            let a = try await modelOnly(served, endpoint: "zero-shot") { try await $0.classify(encoded) }
+            return (zs.results(pairLogits: a.output.map(\.logits), texts: texts.count), a.timings)
+        case .embedding:
+            let a = try await modelOnly(served, endpoint: "zero-shot") { try await $0.embed(encoded) }
+            let vectors = a.output
+            return (zs.results(textVectors: Array(vectors[..<texts.count]), labelVectors: Array(vectors[texts.count...])), a.timings)
+        }
+    }
+
+    /// Runs `op` on the model's batcher under the request timeout, mapping the queue's errors.
+    private func modelOnly<T: Sendable>(_ served: ServedModel, endpoint: String,
+                                        _ op: @escaping @Sendable (DynamicBatcher) async throws -> DynamicBatcher.Answer<T>)
+        async throws -> DynamicBatcher.Answer<T> {
+        guard let batcher = served.batcher else {
             throw APIError(.modelUnavailable, "model '\(served.name)' failed to load")
         }
         do {
-            let answer = try await withTimeout(timeout) { try await batcher.embed(encoded) }
-            metrics.phases(model: served.name, endpoint: "embed", answer.timings)
+            let answer = try await withTimeout(timeout) { try await op(batcher) }
+            metrics.phases(model: served.name, endpoint: endpoint, answer.timings)
             return answer
+        } catch let error as APIError {
+            throw error
         } catch BatchQueueError.queueFull {
             throw APIError(.overloaded, "model '\(served.name)' has a full queue; retry later", retryAfter: 1)
         } catch BatchQueueError.stopped {

@@ -39,6 +39,13 @@ public final class DynamicBatcher: Sendable {
         return Encoded(encodings: encodings, tokenize: ContinuousClock.now - start)
     }
 
+    /// Tokenizes (text, hypothesis) pairs on the calling task, as `encode` does texts.
+    public func encode(pairs: [(String, String)]) -> Encoded {
+        let start = ContinuousClock.now
+        let encodings = model.encode(pairs: pairs)
+        return Encoded(encodings: encodings, tokenize: ContinuousClock.now - start)
+    }
+
     public func classify(_ encoded: Encoded) async throws -> Answer<[Classification]> {
         let r = try await queue.submit(.classify, encoded.encodings)
         guard case .classes(let out) = r.output else { throw ModelError("batcher: wrong output kind") }

@@ -219,3 +219,91 @@ extension HealthStatus: APIObject {
         .optional(.models, Schema.map(of: .enumeration(ModelLoadState.self)).described("/ready: state by model name")),
     ]
 }
+
+/// `labels` may be a list or one comma-separated string (the pipeline accepts both).
+struct LabelsField: Decodable {
+    var values: [String]
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let one = try? c.decode(String.self) {
+            values = ZeroShotLabels.split(one)
+        } else if let many = try? c.decode([String].self) {
+            values = many
+        } else {
+            throw DecodingError.typeMismatch([String].self, .init(
+                codingPath: decoder.codingPath, debugDescription: "must be an array of strings or a comma-separated string"))
+        }
+    }
+
+    static let schema = Schema.oneOf(.string, .array(of: .string, minItems: 1))
+        .described("Candidate labels: a list, or one comma-separated string. Texts × labels counts against max_texts_per_request.")
+}
+
+struct ZeroShotRequest: Decodable {
+    var texts: [String]
+    var labels: [String]
+    var hypothesisTemplate: String
+    var multiLabel: Bool
+    var truncate: Bool
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case texts, labels, hypothesisTemplate = "hypothesis_template", multiLabel = "multi_label", truncate
+    }
+
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        texts = try c.decode(TextsField.self, forKey: .texts).values
+        labels = try c.decode(LabelsField.self, forKey: .labels).values
+        hypothesisTemplate = try c.decodeIfPresent(String.self, forKey: .hypothesisTemplate) ?? ZeroShotLabels.defaultTemplate
+        multiLabel = try c.decodeIfPresent(Bool.self, forKey: .multiLabel) ?? false
+        truncate = try c.decodeIfPresent(Bool.self, forKey: .truncate) ?? true
+    }
+}
+
+extension ZeroShotRequest: APIObject {
+    static let schemaName = "ZeroShotRequest"
+    static let closed = true
+    static let fields: [SchemaField<CodingKeys>] = [
+        .required(.texts, TextsField.schema),
+        .required(.labels, LabelsField.schema),
+        .optional(.hypothesisTemplate, Schema.string.described("Where each label goes, with {} once (default \"This example is {}.\")")),
+        .optional(.multiLabel, Schema.boolean.defaulting(false)
+            .described("Score each label independently (NLI: entailment vs contradiction; embeddings: the cosine)")),
+        .optional(.truncate, Schema.boolean.defaulting(true)
+            .described("false: a (text, hypothesis) pair longer than the model's max length is refused (422, limit max_length)")),
+    ]
+}
+
+/// One text's zero-shot answer, labels best first.
+struct ZeroShotTextResult: Encodable {
+    var labels: [String]
+    var scores: [Double]
+    enum CodingKeys: String, CodingKey, CaseIterable { case labels, scores }
+}
+
+extension ZeroShotTextResult: APIObject {
+    static let schemaName = "ZeroShotResult"
+    static let fields: [SchemaField<CodingKeys>] = [
+        .required(.labels, Schema.array(of: .string).described("Every candidate label, best first")),
+        .required(.scores, Schema.array(of: .number).described("Their scores, in the same order")),
+    ]
+}
+
+struct ZeroShotResponse: Encodable {
+    var model: String
+    var version: String
+    var requestID: String
+    var method: ZeroShotMethod
+    var results: [ZeroShotTextResult]
+    enum CodingKeys: String, CodingKey, CaseIterable { case model, version, requestID = "request_id", method, results }
+}
+
+extension ZeroShotResponse: APIObject {
+    static let schemaName = "ZeroShotResponse"
+    static let fields: [SchemaField<CodingKeys>] = [
+        .required(.model, .string), .required(.version, .string), .required(.requestID, .string),
+        .required(.method, Schema.enumeration(ZeroShotMethod.self).described("nli for a classifier with an entailment label, embedding for an embedder")),
+        .required(.results, Schema.array(of: .ref(ZeroShotTextResult.self)).described("One per text, in order")),
+    ]
+}

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import SiftEngine
 import SiftInference
 
 /// `/v1/models...`: listing, classification and embeddings. Reads bodies itself so that size,
@@ -15,6 +16,7 @@ struct ModelsController: Sendable {
         group.get("models", use: list)
         group.post("models/:name/classify", use: classify)
         group.post("models/:name/embed", use: embed)
+        group.post("models/:name/zero-shot", use: zeroShot)
     }
 
     @Sendable func list(_ request: Request, context: SiftRequestContext) async throws -> Response {
@@ -86,6 +88,60 @@ struct ModelsController: Sendable {
         }
     }
 
+    @Sendable func zeroShot(_ request: Request, context: SiftRequestContext) async throws -> Response {
+        let start = ContinuousClock.now
+        let served = try model(context)
+        var texts: [String] = []
+        do {
+            let req: ZeroShotRequest = try await decodeBody(request, context)
+            texts = req.texts
+            try checkLimits(req.texts)
+            if let i = req.texts.firstIndex(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
+                throw APIError.invalid("texts[\(i)] is empty; zero-shot needs something to classify")
+            }
+            guard let info = served.info, let batcher = served.batcher else {
+                throw APIError(.modelUnavailable, "model '\(served.name)' failed to load")
+            }
+            let zs: ZeroShotClassifier
+            do {
+                zs = try ZeroShotClassifier(info: info, labels: req.labels, template: req.hypothesisTemplate, multiLabel: req.multiLabel)
+            } catch InferenceError.unsupportedTask(let why) {
+                throw APIError(.unsupportedTask, why)
+            } catch let e as InferenceError {
+                throw APIError.invalid(e.localizedDescription)
+            }
+            for (i, l) in zs.labels.names.enumerated() where l.unicodeScalars.count > limits.maxCharsPerText {
+                throw APIError.limit(.maxCharsPerText, "labels[\(i)] has \(l.unicodeScalars.count) characters; the limit is \(limits.maxCharsPerText)")
+            }
+            // Every (text, label) pair is a sequence the model runs.
+            let sequences = zs.method == .nli ? req.texts.count * zs.labels.names.count : req.texts.count + zs.labels.names.count
+            if sequences > limits.maxTextsPerRequest {
+                throw APIError.limit(.maxTextsPerRequest,
+                                     "\(req.texts.count) texts and \(zs.labels.names.count) labels make \(sequences) sequences; the limit is \(limits.maxTextsPerRequest) per request")
+            }
+            let encoded = zs.method == .nli
+                ? batcher.encode(pairs: NLIZeroShot.pairs(req.texts, zs.labels))
+                : batcher.encode(req.texts + zs.labelTexts)
+            if !req.truncate {
+                for (i, e) in encoded.encodings.enumerated() where e.fullLength > info.maxLength {
+                    throw APIError.limit(.maxLength, "sequence \(i) is \(e.fullLength) tokens; the model takes \(info.maxLength) and truncate is false")
+                }
+            }
+            let answer = try await inference.zeroShot(served, zs, texts: req.texts, encoded)
+            let body = ZeroShotResponse(model: served.name, version: served.version, requestID: context.requestID, method: zs.method,
+                                        results: answer.results.map { ZeroShotTextResult(labels: $0.labels, scores: $0.scores.map(Double.init)) })
+            let response = try JSONBody.response(.ok, body)
+            try await record(context, served, "zero-shot", req.texts, start: start, status: 200,
+                             answeredBy: Array(repeating: .model, count: answer.results.count),
+                             labels: answer.results.map { $0.labels.first }, scores: answer.results.map { $0.scores.first.map(Double.init) })
+            return Self.withTimings(response, tokenize: encoded.tokenize, answer.timings)
+        } catch let error as APIError where error.code != .auditUnavailable {
+            try? await record(context, served, "zero-shot", texts, start: start, status: Int(error.status.code),
+                              answeredBy: [], labels: [], scores: [])
+            throw error
+        }
+    }
+
     // MARK: Steps shared by the routes
 
     /// The named model, if the name is well-formed, known and the caller may use it.
@@ -145,7 +201,9 @@ struct ModelsController: Sendable {
         case "texts": "must be a string or an array of strings"
         case "top_k": "must be an integer"
         case "threshold": "must be a number"
-        case "raw_scores", "truncate": "must be true or false"
+        case "raw_scores", "truncate", "multi_label": "must be true or false"
+        case "labels": "must be an array of strings or a comma-separated string"
+        case "hypothesis_template": "must be a string"
         default: ctx.debugDescription
         }
     }
@@ -207,5 +265,20 @@ struct ModelsController: Sendable {
             context.logger.error("audit write failed", metadata: ["error": .string("\(error)")])
             throw APIError(.auditUnavailable, "the audit log could not record this request")
         }
+    }
+}
+
+extension ZeroShotClassifier {
+    /// The method a served model supports: NLI for a single-label classifier (which must have an
+    /// entailment label), similarity for an embedder.
+    init(info: ModelInfo, labels: [String], template: String, multiLabel: Bool) throws {
+        let problem: ProblemType? = switch info.task {
+        case .singleLabel: .singleLabel
+        case .multiLabel: .multiLabel
+        case .regression: .regression
+        case .embedding: nil
+        }
+        try self.init(method: problem == nil ? .embedding : .nli, head: problem.map { (info.labels, $0) }, labels: labels,
+                      template: template, multiLabel: multiLabel)
     }
 }

@@ -66,11 +66,17 @@ enum OpenAPIDocument {
                      request: .ref(EmbedRequest.self),
                      success: [.init(status: .ok, description: "OK", schema: .ref(EmbedResponse.self))],
                      ownErrors: modelRouteErrors),
+        APIOperation(method: .post, path: "/v1/models/{name}/zero-shot",
+                     summary: "Score texts against labels given in the request (NLI or embedding model)", secured: true,
+                     request: .ref(ZeroShotRequest.self),
+                     success: [.init(status: .ok, description: "OK", schema: .ref(ZeroShotResponse.self))],
+                     ownErrors: modelRouteErrors + [.unsupportedTask]),
     ]
 
     /// Every body type, each under `#/components/schemas/<schemaName>`.
     static var components: [any APIObject.Type] { [
         ClassifyRequest.self, EmbedRequest.self, ClassifyResponse.self, TextResult.self, EmbedResponse.self,
+        ZeroShotRequest.self, ZeroShotResponse.self, ZeroShotTextResult.self,
         ModelListing.self, ModelListing.Entry.self, HealthStatus.self, APIError.Body.self, APIError.Body.Inner.self,
     ] }
 

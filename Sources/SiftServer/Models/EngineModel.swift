@@ -18,6 +18,7 @@ public final class EngineModel: ServableModel {
     }
 
     public func encode(_ texts: [String]) -> [EncodedText] { backend.encode(texts) }
+    public func encode(pairs: [(String, String)]) -> [EncodedText] { backend.encode(pairs: pairs) }
     public func classify(_ batch: PackedBatch) async throws -> [Classification] { try await backend.classify(batch) }
     public func embed(_ batch: PackedBatch) async throws -> [[Float]] { try await backend.embed(batch) }
 

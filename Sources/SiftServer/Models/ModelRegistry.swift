@@ -95,6 +95,7 @@ struct RenamedModel: ServableModel {
         self.info = info
     }
     func encode(_ texts: [String]) -> [EncodedText] { base.encode(texts) }
+    func encode(pairs: [(String, String)]) -> [EncodedText] { base.encode(pairs: pairs) }
     func classify(_ batch: PackedBatch) async throws -> [Classification] { try await base.classify(batch) }
     func embed(_ batch: PackedBatch) async throws -> [[Float]] { try await base.embed(batch) }
 }

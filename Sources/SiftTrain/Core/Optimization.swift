@@ -6,26 +6,20 @@ import SiftEngine
 /// into the gradients; `apply` clips, steps the optimizer and clears the gradients (llm.c's
 /// zero_grad). A training step with k accumulation micro-batches is k × accumulate, 1 × apply.
 public final class Optimization: @unchecked Sendable {
-    public let model: BertModel
-    public let grads: ParameterBuffer
-    public let optimizer: AdamW
     public let loss: any TrainingLoss
-    public let trainable: TrainableParts
-    public let groups: [ParameterGroup]
-    public var maxGradNorm: Float?
-    let acts: Activations
+    public let update: ParameterUpdate
+    public var model: BertModel { update.model }
+    public var grads: ParameterBuffer { update.grads }
+    public var optimizer: AdamW { update.optimizer }
+    public var trainable: TrainableParts { update.trainable }
+    public var groups: [ParameterGroup] { update.groups }
+    public var maxGradNorm: Float? { update.maxGradNorm }
+    var acts: Activations { update.acts }
 
     public init(model: BertModel, loss: any TrainingLoss, trainable: TrainableParts = .all,
                 weightDecay: Float = 0.01, maxGradNorm: Float? = 1.0) {
-        self.model = model
         self.loss = loss
-        self.trainable = trainable
-        self.maxGradNorm = maxGradNorm
-        grads = ParameterBuffer(layout: model.layout)
-        // Trainable by part, weight decay by role (TensorID), never by name.
-        groups = model.layout.entries.map { ParameterGroup(entry: $0, trainable: trainable.trains($0.part)) }
-        optimizer = AdamW(count: model.layout.totalCount, groups: groups, weightDecay: weightDecay)
-        acts = model.makeActivations(recording: true)
+        update = ParameterUpdate(model: model, trainable: trainable, weightDecay: weightDecay, maxGradNorm: maxGradNorm)
     }
 
     /// Forward, loss and backward of one (micro-)batch; gradients scaled by `scale` are ADDED.
@@ -79,6 +73,36 @@ public final class Optimization: @unchecked Sendable {
         lastLogits = logits
         Backward.linear(dinp: nil, dweight: gw, dbias: gb, dout: dlogits, inp: x, weight: w, N: B, C: C, OC: L)
         return value
+    }
+
+    /// Clips (if configured), takes one AdamW step at `lr` and zeroes the gradients.
+    /// Returns the gradient norm before clipping.
+    @discardableResult
+    public func apply(lr: Float) -> Float { update.apply(lr: lr) }
+}
+
+/// The loss-independent half of a training step: the gradient buffer (the parameters' layout),
+/// AdamW with its moments and groups (trainable by part, weight decay by role), clipping, and a
+/// recording activation workspace. `Optimization` puts a logits loss on it; SetFit's body
+/// training puts a pair loss on sentence embeddings.
+public final class ParameterUpdate: @unchecked Sendable {
+    public let model: BertModel
+    public let grads: ParameterBuffer
+    public let optimizer: AdamW
+    public let trainable: TrainableParts
+    public let groups: [ParameterGroup]
+    public var maxGradNorm: Float?
+    let acts: Activations
+
+    public init(model: BertModel, trainable: TrainableParts = .all, weightDecay: Float = 0.01, maxGradNorm: Float? = 1.0) {
+        self.model = model
+        self.trainable = trainable
+        self.maxGradNorm = maxGradNorm
+        grads = ParameterBuffer(layout: model.layout)
+        // Trainable by part, weight decay by role (TensorID), never by name.
+        groups = model.layout.entries.map { ParameterGroup(entry: $0, trainable: trainable.trains($0.part)) }
+        optimizer = AdamW(count: model.layout.totalCount, groups: groups, weightDecay: weightDecay)
+        acts = model.makeActivations(recording: true)
     }
 
     /// Clips (if configured), takes one AdamW step at `lr` and zeroes the gradients.

@@ -6,5 +6,5 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks against the Python stack (run in a release build).",
         subcommands: [BenchTokenizeCommand.self, BenchEngineCommand.self, BenchTrainCommand.self,
-                      BenchDataCommand.self, BenchServeCommand.self])
+                      BenchDataCommand.self, BenchServeCommand.self, BenchFewShotCommand.self])
 }
