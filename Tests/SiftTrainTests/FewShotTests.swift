@@ -283,4 +283,43 @@ import SiftTestSupport
         #expect(a.examples != c.examples)
         #expect(Dictionary(grouping: a.examples, by: \.label).mapValues(\.count) == ["people": 3, "time": 3])
     }
+
+    @Test func multiLabelSetFitTrainsOneVsRestHeads() throws {
+        let out = scratchFolder("setfit-multi")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let texts = ["he said", "she said", "the city", "the state", "he said the city", "she said the state", "we know", "the world"]
+        let tags: [[String]] = [["talk"], ["talk"], ["place"], ["place"], ["talk", "place"], ["talk", "place"], ["talk"], ["place"]]
+        let data = LabeledDataset(examples: zip(texts, tags).enumerated().map { LabeledExample(text: $1.0, labels: $1.1, line: $0 + 1) },
+                                  multiLabel: true)
+        var o = SetFitOptions(); o.progress = false; o.maxLength = 16; o.learningRate = 1e-3
+        let trainer = try SetFitTrainer(base: Self.tinyBase, train: data, test: data, options: o, out: out)
+        #expect(trainer.labelSets.contains([0, 1]))
+        let s = try trainer.run()
+        #expect(s.test?.microF1 != nil && s.test?.accuracy == nil)
+        let bundle = try ModelBundle(directory: out)
+        #expect(bundle.task == .multiLabel && bundle.labels == ["place", "talk"])
+        let p = try OfflineRunner(bundle: bundle).classify(["he said the city"])[0]
+        // Sigmoid per label, not a softmax.
+        for (score, z) in zip(p.scores, p.logits) { #expect(abs(score - 1 / (1 + exp(-z))) < 1e-6) }
+    }
+
+    @Test func headFilesThatCannotBeUsedAreRefused() throws {
+        let dir = scratchFolder("bad-head")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fm = FileManager.default
+        for name in ["config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json"] {
+            try fm.copyItem(at: Self.tinyBase.appendingPathComponent(name), to: dir.appendingPathComponent(name))
+        }
+        // SetFit's own pickled head: refused with a way out, never unpickled.
+        try Data([0x80, 0x04]).write(to: dir.appendingPathComponent("model_head.pkl"))
+        #expect { try ModelBundle(directory: dir) } throws: { "\($0)".contains("pickled scikit-learn head") }
+        try fm.removeItem(at: dir.appendingPathComponent("model_head.pkl"))
+        // A head for other embeddings, or for other labels.
+        try EmbeddingHead(labels: ["a", "b"], weight: [Float](repeating: 0.1, count: 2 * 7), bias: [0, 0], problemType: .singleLabel).write(directory: dir)
+        #expect { try ModelBundle(directory: dir) } throws: { "\($0)".contains("7-dimensional") }
+        try EmbeddingHead(labels: ["a", "b"], weight: [Float](repeating: 0.1, count: 2 * 32), bias: [0, 0], problemType: .singleLabel).write(directory: dir)
+        #expect(try ModelBundle(directory: dir).labels == ["a", "b"])
+        try Data(#"{"labels": ["a", "b", "c"]}"#.utf8).write(to: dir.appendingPathComponent("config_setfit.json"))
+        #expect { try ModelBundle(directory: dir) } throws: { "\($0)".contains("2 rows and bias 2 for the 3 labels") }
+    }
 }
