@@ -10,14 +10,14 @@ import Testing
 /// `POST /v1/models/{name}/zero-shot` on the tiny NLI model, against the scores Hugging Face's
 /// zero-shot pipeline gave (Tests/Fixtures/fewshot/zero_shot.json), and its refusals.
 @Suite struct ZeroShotRouteTests {
-    func app(_ models: [String: String]) async throws -> SiftApplication {
+    func app(_ models: [String: String], audit: (any AuditSink)? = nil) async throws -> SiftApplication {
         var config = ServerConfig()
         config.audit.path = nil
         config.auth.apiKeysEnv = nil
         for (name, path) in models { config.models[name] = ModelSpec(path: TestPaths.fixture(path).path, version: "t1") }
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        return try await buildApplication(config, dependencies: .init(loader: EngineModelLoader(), logger: logger))
+        return try await buildApplication(config, dependencies: .init(loader: EngineModelLoader(), audit: audit, logger: logger))
     }
 
     func post(_ client: some TestClientProtocol, _ model: String, _ body: [String: Any]) async throws -> TestResponse {
@@ -83,5 +83,20 @@ import Testing
             let many = (0..<40).map { "label \($0)" }
             try await expectError("nli", ["texts": Array(repeating: "x", count: 40), "labels": many], .contentTooLarge, "limit_exceeded", "sequences")
         }
+    }
+
+    @Test func answersAndRefusalsAreAudited() async throws {
+        let audit = MemoryAudit()
+        let app = try await app(["nli": "fewshot/nli-entail-last"], audit: audit)
+        try await app.app.test(.router) { client in
+            let ok = try await post(client, "nli", ["texts": ["he was at school", "the city"], "labels": ["school", "city"]])
+            #expect(ok.status == .ok)
+            let refused = try await post(client, "nli", ["texts": "x", "labels": ["a", "a"]])
+            #expect(refused.status == .unprocessableContent)
+        }
+        let entries = await audit.entries
+        #expect(entries.map(\.endpoint) == ["zero-shot", "zero-shot"])
+        #expect(entries.map(\.status) == [200, 422])
+        #expect(entries[0].texts.count == 2 && entries[0].labels.count == 2 && entries[0].labels.allSatisfy { $0 != nil })
     }
 }
