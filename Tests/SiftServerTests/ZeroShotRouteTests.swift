@@ -80,6 +80,16 @@ import Testing
             try await expectError("sentiment", ["texts": "x", "labels": ["a", "b"]], .unprocessableContent, "unsupported_task", "entail")
             try await expectError("multi", ["texts": "x", "labels": ["a", "b"]], .unprocessableContent, "unsupported_task", "single-label")
             try await expectError("nli", ["texts": ["ok", " "], "labels": ["a", "b"]], .unprocessableContent, "invalid_request", "texts[1] is empty")
+            // Malformed and huge fields.
+            try await expectError("nli", ["texts": "x", "labels": 7], .unprocessableContent, "invalid_request", "comma-separated string")
+            try await expectError("nli", ["texts": "x", "labels": ["a", "b"], "hypothesis_template": 3], .unprocessableContent,
+                                  "invalid_request", "must be a string")
+            try await expectError("nli", ["texts": "x", "labels": ["a", "b"], "multi_label": "yes"], .unprocessableContent,
+                                  "invalid_request", "true or false")
+            let huge = String(repeating: "x", count: 20_001)
+            try await expectError("nli", ["texts": "x", "labels": ["a", huge]], .unprocessableContent, "limit_exceeded", "labels[1]")
+            try await expectError("nli", ["texts": "x", "labels": ["a", "b"], "hypothesis_template": huge + " {}"], .unprocessableContent,
+                                  "limit_exceeded", "hypothesis_template")
             let many = (0..<40).map { "label \($0)" }
             try await expectError("nli", ["texts": Array(repeating: "x", count: 40), "labels": many], .contentTooLarge, "limit_exceeded", "sequences")
         }

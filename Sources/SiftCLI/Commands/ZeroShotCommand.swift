@@ -40,10 +40,9 @@ struct ZeroShotCommand: AsyncParsableCommand {
         let reader = try source.makeReader()
         let out = try JSONLWriter(path: source.output)
         let inputName = source.io.input ?? "standard input"
-        // An empty text has nothing to route: say where it is rather than rank labels for it.
         try runner.zeroShot(zs, next: {
             guard let r = try reader.next() else { return nil }
-            if r.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            if ZeroShotClassifier.firstEmpty([r.text]) != nil {
                 throw ValidationErrorMessage("\(inputName):\(r.line): the text is empty; zero-shot needs something to classify")
             }
             return r.text

@@ -162,6 +162,12 @@ public struct ZeroShotClassifier: Sendable {
         }
     }
 
+    /// An empty text has nothing to route: refused rather than ranked. Returns the index of the
+    /// first empty (or whitespace-only) text, nil when all have content.
+    public static func firstEmpty(_ texts: [String]) -> Int? {
+        texts.firstIndex { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+    }
+
     /// What must be encoded for `texts`: the (text, hypothesis) pairs (NLI), or the texts (embedding).
     public func encodings(_ texts: [String], encoder: TextEncoder) -> [EncodedText] {
         switch method {

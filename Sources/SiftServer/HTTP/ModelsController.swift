@@ -96,7 +96,7 @@ struct ModelsController: Sendable {
             let req: ZeroShotRequest = try await decodeBody(request, context)
             texts = req.texts
             try checkLimits(req.texts)
-            if let i = req.texts.firstIndex(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
+            if let i = ZeroShotClassifier.firstEmpty(req.texts) {
                 throw APIError.invalid("texts[\(i)] is empty; zero-shot needs something to classify")
             }
             guard let info = served.info, let batcher = served.batcher else {
@@ -110,8 +110,12 @@ struct ModelsController: Sendable {
             } catch let e as InferenceError {
                 throw APIError.invalid(e.localizedDescription)
             }
+            // Labels and the template go into every pair: each is held to the per-text limit.
             for (i, l) in zs.labels.names.enumerated() where l.unicodeScalars.count > limits.maxCharsPerText {
                 throw APIError.limit(.maxCharsPerText, "labels[\(i)] has \(l.unicodeScalars.count) characters; the limit is \(limits.maxCharsPerText)")
+            }
+            if req.hypothesisTemplate.unicodeScalars.count > limits.maxCharsPerText {
+                throw APIError.limit(.maxCharsPerText, "hypothesis_template has \(req.hypothesisTemplate.unicodeScalars.count) characters; the limit is \(limits.maxCharsPerText)")
             }
             // Every (text, label) pair is a sequence the model runs.
             let sequences = zs.method == .nli ? req.texts.count * zs.labels.names.count : req.texts.count + zs.labels.names.count
