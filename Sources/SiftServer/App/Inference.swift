@@ -53,10 +53,8 @@ struct Inference: Sendable {
     }
 
     func embed(_ served: ServedModel, _ encoded: DynamicBatcher.Encoded?) async throws -> DynamicBatcher.Answer<[[Float]]> {
-        try await modelOnly(served, endpoint: "embed") { batcher in
-            guard let encoded else { throw APIError(.modelUnavailable, "model '\(served.name)' failed to load") }
-            return try await batcher.embed(encoded)
-        }
+        guard let encoded else { throw APIError(.modelUnavailable, "model '\(served.name)' failed to load") }
+        return try await modelOnly(served, endpoint: "embed") { try await $0.embed(encoded) }
     }
 
     /// Zero-shot through the model's queue, no rules fallback (rules know only their own labels):
