@@ -15,11 +15,15 @@ public final class Tokenizer: Sendable {
     public let clsTokenId: Int32
     public let sepTokenId: Int32
     public let unkTokenId: Int32
+    /// Tokens back to text (`convert_tokens_to_string`).
+    public let decoder: WordPieceDecoder
     let vocabulary: Vocabulary
     private let matcher: AddedTokenMatcher
 
     public init(normalizer: BertNormalizer, wordPiece: WordPiece, postProcessor: TemplateProcessor?,
-                addedTokens: [AddedToken], modelMaxLength: Int? = nil, padToken: String = "[PAD]") {
+                addedTokens: [AddedToken], modelMaxLength: Int? = nil, padToken: String = "[PAD]",
+                decoder: WordPieceDecoder = WordPieceDecoder()) {
+        self.decoder = decoder
         self.normalizer = normalizer
         self.wordPiece = wordPiece
         self.postProcessor = postProcessor
@@ -39,7 +43,8 @@ public final class Tokenizer: Sendable {
     public convenience init(directory: URL) throws {
         let spec = try TokenizerLoader.load(directory: directory)
         self.init(normalizer: spec.normalizer, wordPiece: spec.wordPiece, postProcessor: spec.postProcessor,
-                  addedTokens: spec.addedTokens, modelMaxLength: spec.modelMaxLength, padToken: spec.padToken)
+                  addedTokens: spec.addedTokens, modelMaxLength: spec.modelMaxLength, padToken: spec.padToken,
+                  decoder: spec.decoder)
     }
 
     public var vocabSize: Int { wordPiece.vocab.count }
@@ -165,6 +170,8 @@ public final class Tokenizer: Sendable {
         for s in text.unicodeScalars { scalars.append(s.value) }
         let estimate = scalars.count / 3 + 4
         e.ids.reserveCapacity(estimate); e.offsets.reserveCapacity(estimate)
+        // Word index across the whole sequence: added tokens and pre-tokenized words alike.
+        var word: Int32 = 0
         var norm: [UInt32] = [], origin: [Int32] = [], scratch: [UInt32] = []
         var pieces: [(id: Int32, start: Int32, end: Int32)] = []
         norm.reserveCapacity(scalars.count + 8); origin.reserveCapacity(scalars.count + 8)
@@ -172,7 +179,9 @@ public final class Tokenizer: Sendable {
         scalars.withUnsafeBufferPointer { input in
             for segment in matcher.split(input) {
                 if let id = segment.id {
-                    e.append(id: id, typeId: typeId, offset: TokenOffset(segment.range.lowerBound, segment.range.upperBound), special: false)
+                    e.append(id: id, typeId: typeId, offset: TokenOffset(segment.range.lowerBound, segment.range.upperBound),
+                             special: false, word: word)
+                    word += 1
                     continue
                 }
                 norm.removeAll(keepingCapacity: true); origin.removeAll(keepingCapacity: true)
@@ -187,8 +196,9 @@ public final class Tokenizer: Sendable {
                         for p in pieces {
                             e.append(id: p.id, typeId: typeId,
                                      offset: TokenOffset(Int(origin[Int(p.start)]), Int(origin[Int(p.end) - 1]) + 1),
-                                     special: false)
+                                     special: false, word: word)
                         }
+                        word += 1
                     }
                     for j in 0..<chars.count {
                         let f = classes.flags(chars[j])

@@ -129,6 +129,11 @@ public struct BertConfig: Codable, Sendable, Equatable {
     /// Number of classifier outputs implied by `id2label` (nil: no classification head configured).
     public var numLabels: Int? { id2label.map { $0.count } }
 
+    /// The folder is a `…ForTokenClassification` (a label per token, not per text).
+    public var isTokenClassification: Bool {
+        architectures?.contains { $0.hasSuffix("ForTokenClassification") } ?? false
+    }
+
     /// Label names in index order (`LABEL_i` where id2label has a gap).
     public var labelNames: [String] {
         guard let id2label, let n = numLabels else { return [] }

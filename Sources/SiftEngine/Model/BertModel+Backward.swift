@@ -9,13 +9,18 @@ public struct TrainableParts: Sendable, Equatable {
     public var firstTrainableLayer: Int
     /// Pooler receives gradients.
     public var pooler: Bool
+    /// The classification head receives gradients (false only for input gradients).
+    public var classifier: Bool
 
-    public init(embeddings: Bool = true, firstTrainableLayer: Int = 0, pooler: Bool = true) {
+    public init(embeddings: Bool = true, firstTrainableLayer: Int = 0, pooler: Bool = true, classifier: Bool = true) {
         self.embeddings = embeddings; self.firstTrainableLayer = firstTrainableLayer; self.pooler = pooler
+        self.classifier = classifier
     }
 
     /// Full fine-tuning.
     public static let all = TrainableParts()
+    /// No parameter trains: a backward for gradients with respect to the input only.
+    public static let nothing = TrainableParts(embeddings: false, firstTrainableLayer: Int.max, pooler: false, classifier: false)
     /// Embeddings and the first `k` layers frozen.
     public static func freezing(layers k: Int) -> TrainableParts {
         TrainableParts(embeddings: false, firstTrainableLayer: k)
@@ -27,7 +32,7 @@ public struct TrainableParts: Sendable, Equatable {
         case .embeddings: embeddings
         case .layer(let l): l >= firstTrainableLayer
         case .pooler: pooler
-        case .classifier: true
+        case .classifier: classifier
         }
     }
 
@@ -56,6 +61,36 @@ extension BertModel {
         backwardEncoder(batch, acts: acts, dhidden: dh, grads: grads, trainable: trainable)
     }
 
+    /// ∂output/∂(the embeddings module's output, `hidden(0)`) [N,C] for attributions (Captum's
+    /// `LayerIntegratedGradients` over `bert.embeddings`): the backward of a recording forward
+    /// with `outputs: .logits`, given ∂output/∂logits [B,L], computing no parameter gradient.
+    /// Overwrites `dEmbeddings`.
+    public func inputGradient(_ batch: PackedBatch, acts: Activations, dlogits: UnsafePointer<Float>,
+                              into dEmbeddings: UnsafeMutablePointer<Float>) throws {
+        guard acts.recording else { throw EngineError.badInput("backward needs a forward run with recording activations") }
+        guard let head = classificationHead, layout.numLabels != nil else {
+            throw EngineError.badInput("backward needs a classification head (pooler and classifier)")
+        }
+        let N = batch.tokenCount
+        dEmbeddings.update(repeating: 0, count: N * config.hiddenSize)
+        if N == 0 { return }
+        let dh = acts.gradients.dh.zeroed(N * config.hiddenSize)
+        head.backward(batch, acts: acts, parameters: parameters, dlogits: dlogits, grads: nil, trainable: .nothing, dhidden: dh)
+        backwardEncoder(batch, acts: acts, dhidden: dh, grads: nil, trainable: .nothing, dEmbeddings: dEmbeddings)
+    }
+
+    /// `inputGradient` for heads outside the model, given ∂output/∂lastHidden [N,C].
+    public func inputGradient(_ batch: PackedBatch, acts: Activations, dlastHidden: UnsafePointer<Float>,
+                              into dEmbeddings: UnsafeMutablePointer<Float>) throws {
+        guard acts.recording else { throw EngineError.badInput("backward needs a forward run with recording activations") }
+        let N = batch.tokenCount
+        dEmbeddings.update(repeating: 0, count: N * config.hiddenSize)
+        if N == 0 { return }
+        let dh = acts.gradients.dh.zeroed(N * config.hiddenSize)
+        dh.update(from: dlastHidden, count: N * config.hiddenSize)
+        backwardEncoder(batch, acts: acts, dhidden: dh, grads: nil, trainable: .nothing, dEmbeddings: dEmbeddings)
+    }
+
     /// The backward pass of the encoder alone, for heads that live outside the model (sentence
     /// embeddings: pooling, normalization and a pair loss, as SetFit trains the body): ADDS
     /// ∂loss/∂θ of every trainable encoder tensor into `grads`, given ∂loss/∂lastHidden [N,C].
@@ -71,9 +106,10 @@ extension BertModel {
     }
 
     /// Backward of `forwardEncoder`: given ∂loss/∂lastHidden in `dh` [N,C] (consumed: it is the
-    /// workspace the layers pass down), ADDS the gradients of every trainable encoder tensor.
+    /// workspace the layers pass down), ADDS the gradients of every trainable encoder tensor; with
+    /// `dEmbeddings`, also ADDS ∂loss/∂hidden(0) there (the backward then runs down to layer 0).
     func backwardEncoder(_ batch: PackedBatch, acts: Activations, dhidden dh: UnsafeMutablePointer<Float>,
-                         grads: ParameterBuffer, trainable: TrainableParts) {
+                         grads: ParameterBuffer?, trainable: TrainableParts, dEmbeddings: UnsafeMutablePointer<Float>? = nil) {
         let N = batch.tokenCount, B = batch.batchSize
         let C = config.hiddenSize, I = config.intermediateSize, NH = config.numAttentionHeads
         let eps = config.layerNormEps
@@ -93,11 +129,12 @@ extension BertModel {
             return ddrop
         }
 
-        let lowest = trainable.embeddings ? 0 : min(trainable.firstTrainableLayer, config.numHiddenLayers)
+        let toInput = trainable.embeddings || dEmbeddings != nil
+        let lowest = toInput ? 0 : min(trainable.firstTrainableLayer, config.numHiddenLayers)
         for l in stride(from: config.numHiddenLayers - 1, through: lowest, by: -1) {
             let w = weights.layers[l], a = acts.layer(l)
             let on = trainable.trains(.layer(l))
-            func g(_ t: TensorSlice) -> UnsafeMutablePointer<Float>? { on ? grads.pointer(t) : nil }
+            func g(_ t: TensorSlice) -> UnsafeMutablePointer<Float>? { on ? grads?.pointer(t) : nil }
             // dh holds ∂/∂hidden(l+1). hidden(l+1) = LayerNorm(res2), res2 = h1 + ffnOut
             dres.update(repeating: 0, count: N * C)
             Backward.layerNorm(dinp: dres, dweight: g(w.layerNorm.weight), dbias: g(w.layerNorm.bias),
@@ -136,12 +173,15 @@ extension BertModel {
                                    probs: a.probs + acts.probOffsets[b], T: batch.length(b), C: C, NH: NH)
             }
             // qkv = hidden(l) · W_qkvᵀ + b_qkv: one gemm over the fused [3C, C] weight
-            let needInput = l > lowest || trainable.embeddings
+            let needInput = l > lowest || toInput
             Backward.linear(dinp: needInput ? dh : nil, dweight: g(w.attention.qkv.weight),
                             dbias: g(w.attention.qkv.bias), dout: dqkv, inp: a.input,
                             weight: p.pointer(w.attention.qkv.weight), N: N, C: C, OC: 3 * C)
         }
-        guard trainable.embeddings else { return }
+        if let dEmbeddings {
+            for i in 0..<(N * C) { dEmbeddings[i] += dh[i] }
+        }
+        guard trainable.embeddings, let grads else { return }
         // hidden(0) = dropout(LayerNorm(embSum))
         let emb = weights.embeddings
         if let m = drop?.mask(.embeddings) { Backward.dropoutInPlace(dh, mask: m, count: N * C) }

@@ -103,7 +103,9 @@ public final class BertModel: @unchecked Sendable {
         }
         var cfg = config
         if cfg.architectures == nil {
-            cfg.architectures = [layout.numLabels != nil ? "BertForSequenceClassification" : "BertModel"]
+            // A classifier without a pooler is BertForTokenClassification's layout.
+            cfg.architectures = [layout.numLabels == nil ? "BertModel"
+                                 : layout.hasPooler ? "BertForSequenceClassification" : "BertForTokenClassification"]
         }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -137,7 +139,10 @@ public final class BertModel: @unchecked Sendable {
     /// (BertSelfAttention, BertSelfOutput, BertIntermediate, BertOutput), BertPooler, classifier.
     /// `dropout` (training only: needs recording `acts`) applies nn.Dropout where transformers'
     /// train mode does and keeps the masks in `acts.dropout` for the backward; nil is eval mode.
-    public func forward(_ batch: PackedBatch, acts: Activations, outputs: Outputs = [], dropout: Dropout? = nil) throws {
+    /// `embeddingOutput` [N,C] replaces what BertEmbeddings computes (the encoder then runs from it):
+    /// attributions interpolate there, as Captum's layer methods patch a module's output.
+    public func forward(_ batch: PackedBatch, acts: Activations, outputs: Outputs = [], dropout: Dropout? = nil,
+                        embeddingOutput: UnsafePointer<Float>? = nil) throws {
         try batch.validate(config)
         if outputs.contains(.logits) && layout.numLabels == nil {
             throw EngineError.badInput("this model has no classification head (no classifier.weight in the checkpoint)")
@@ -147,31 +152,33 @@ public final class BertModel: @unchecked Sendable {
         }
         // Lanes need every sequence non-empty: a lane of empty sequences would stop before its
         // pooler (N = 0), where the one-lane pass gives those rows zeros.
-        if !acts.recording && dropout == nil && acts.workers > 1 && batch.batchSize > 1
+        if !acts.recording && dropout == nil && embeddingOutput == nil && acts.workers > 1 && batch.batchSize > 1
             && !(0..<batch.batchSize).contains(where: { batch.length($0) == 0 }) {
             return try forwardInLanes(batch, acts: acts, outputs: outputs)
         }
         // One batch on several cores: each op splits its own work (output columns, rows) over
         // single-threaded OpenBLAS calls; see BertModel+Lanes.swift for why not OpenBLAS threads.
         if acts.workers > 1 {
-            try BLAS.singleThreaded { try forwardOneLane(batch, acts: acts, outputs: outputs, dropout: dropout) }
+            try BLAS.singleThreaded { try forwardOneLane(batch, acts: acts, outputs: outputs, dropout: dropout, embeddingOutput: embeddingOutput) }
         } else {
-            try forwardOneLane(batch, acts: acts, outputs: outputs, dropout: dropout)
+            try forwardOneLane(batch, acts: acts, outputs: outputs, dropout: dropout, embeddingOutput: embeddingOutput)
         }
     }
 
     /// The forward pass proper, on one thread per op or split per op over `acts.workers`.
-    private func forwardOneLane(_ batch: PackedBatch, acts: Activations, outputs: Outputs, dropout: Dropout?) throws {
+    private func forwardOneLane(_ batch: PackedBatch, acts: Activations, outputs: Outputs, dropout: Dropout?,
+                                embeddingOutput: UnsafePointer<Float>? = nil) throws {
         acts.reserve(batch)
         let drop = try startDropout(dropout, acts: acts)
         if batch.tokenCount == 0 { return }
-        forwardEncoder(batch, acts: acts, drop: drop)
+        forwardEncoder(batch, acts: acts, drop: drop, embeddingOutput: embeddingOutput)
         guard outputs.contains(.pooler), let head = classificationHead else { return }
         head.forward(batch, acts: acts, parameters: parameters, logits: outputs.contains(.logits), drop: drop)
     }
 
     /// BertEmbeddings and BertLayer ×L: `acts.hidden(0…L)` from the batch's ids.
-    private func forwardEncoder(_ batch: PackedBatch, acts: Activations, drop: DropoutMasks?) {
+    private func forwardEncoder(_ batch: PackedBatch, acts: Activations, drop: DropoutMasks?,
+                                embeddingOutput: UnsafePointer<Float>? = nil) {
         let N = batch.tokenCount, B = batch.batchSize
         let C = config.hiddenSize, I = config.intermediateSize, NH = config.numAttentionHeads
         let eps = config.layerNormEps
@@ -188,6 +195,7 @@ public final class BertModel: @unchecked Sendable {
         Ops.layerNormForward(out: acts.hidden(0), inp: acts.embSum, weight: p.pointer(emb.layerNorm.weight),
                              bias: p.pointer(emb.layerNorm.bias), n: N, c: C, eps: eps, workers: workers)
         drop?.generate(.embeddings, applyTo: acts.hidden(0))
+        if let embeddingOutput { acts.hidden(0).update(from: embeddingOutput, count: N * C) }
 
         batch.offsets.withUnsafeBufferPointer { offsets in
         acts.probOffsets.withUnsafeBufferPointer { probOffsets in

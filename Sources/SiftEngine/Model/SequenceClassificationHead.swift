@@ -40,14 +40,14 @@ struct SequenceClassificationHead {
     /// gradients into `grads` (parts that `trainable` freezes get none) and ∂lastHidden into
     /// `dhidden` [N,C], given ∂loss/∂logits [B,L].
     func backward(_ batch: PackedBatch, acts: Activations, parameters p: ParameterBuffer, dlogits: UnsafePointer<Float>,
-                  grads: ParameterBuffer, trainable: TrainableParts, dhidden dh: UnsafeMutablePointer<Float>) {
+                  grads: ParameterBuffer?, trainable: TrainableParts, dhidden dh: UnsafeMutablePointer<Float>) {
         guard let classifier else { return }
         let B = batch.batchSize, C = channels, L = classifier.outFeatures
         let ws = acts.gradients
         let dpooled = ws.dpooled.zeroed(B * C), dpre = ws.dpre.zeroed(B * C), dcls = ws.dcls.zeroed(B * C)
         let drop = acts.dropout
         func g(_ t: TensorSlice, _ part: ModelPart) -> UnsafeMutablePointer<Float>? {
-            trainable.trains(part) ? grads.pointer(t) : nil
+            trainable.trains(part) ? grads?.pointer(t) : nil
         }
         // classifier: logits = dropout(pooled) · Wᵀ + b
         Backward.linear(dinp: dpooled, dweight: g(classifier.weight, .classifier), dbias: g(classifier.bias, .classifier),

@@ -7,6 +7,8 @@ public enum ModelTask: String, Codable, Sendable, CaseIterable {
     case multiLabel = "multi_label_classification"
     case regression
     case embedding
+    /// A label per token (`BertForTokenClassification`): entities, not text classes.
+    case tokenClassification = "token_classification"
 }
 
 /// A model folder loaded once, with everything inference needs: the encoder weights, the
@@ -20,6 +22,8 @@ public final class ModelBundle: Sendable {
     /// for a folder with `model_head.safetensors` (SetFit's layout); nil for embeddings only.
     public let classifier: (any TextClassifier)?
     public let embedder: SentenceEmbedder
+    /// `BertForTokenClassification`'s head, for a token-classification folder.
+    public let tokenClassifier: TokenClassifier?
     public let task: ModelTask
 
     /// - Parameters:
@@ -38,11 +42,15 @@ public final class ModelBundle: Sendable {
         let st = try SentenceTransformersConfig.read(directory: directory)
         let embedder = SentenceEmbedder(model: model, pooling: pooling ?? st?.pooling ?? .mean, normalize: normalize ?? st?.normalize ?? true)
         self.embedder = embedder
+        // A classifier without a pooler (or a config that says so) labels tokens, not texts.
+        let labelsTokens = model.layout.numLabels != nil && (model.config.isTokenClassification || !model.layout.hasPooler)
+        tokenClassifier = labelsTokens ? try TokenClassifier(model: model, directory: directory) : nil
         if let head {
             classifier = try EmbeddingClassifier(embedder: embedder, head: head)
         } else {
-            classifier = model.layout.numLabels != nil && model.layout.hasPooler ? try SequenceClassifier(model: model) : nil
+            classifier = model.layout.numLabels != nil && model.layout.hasPooler && !labelsTokens ? try SequenceClassifier(model: model) : nil
         }
+        if labelsTokens { task = .tokenClassification; return }
         task = switch classifier?.problemType {
         case .singleLabel?: .singleLabel
         case .multiLabel?: .multiLabel
@@ -59,10 +67,24 @@ public final class ModelBundle: Sendable {
 
     /// The classification head, or the error `sift predict`/`sift eval` report for a folder without one.
     public func requireClassifier() throws -> any TextClassifier {
+        if tokenClassifier != nil {
+            throw InferenceError.unsupportedTask("\(directory.path) is a token classifier (BertForTokenClassification: classifier.* on every token, no pooler); use `sift ner` or the entities route")
+        }
         guard let classifier else {
             let tensor = model.layout.numLabels == nil ? "classifier.weight" : "pooler.dense.weight"
             throw InferenceError.missingHead(file: directory.appendingPathComponent("model.safetensors").path, tensor: tensor)
         }
         return classifier
+    }
+
+    /// The entity pipeline, or the error `sift ner` reports for a folder that is not a token classifier.
+    public func requireEntityRecognizer() throws -> EntityRecognizer {
+        guard let tokenClassifier else {
+            let found = classifier is SequenceClassifier ? "a sequence classifier (pooler.dense.* and classifier.* per text); use `sift predict`"
+                : classifier != nil ? "an embedding classifier (model_head.safetensors); use `sift predict`"
+                : "no classification head (an embedding model)"
+            throw InferenceError.unsupportedTask("\(directory.path) is not a token classifier: it has \(found)")
+        }
+        return EntityRecognizer(classifier: tokenClassifier, encoder: encoder)
     }
 }

@@ -91,3 +91,35 @@ public final class OfflineRunner {
         try PackedBatch(encodings: bundle.encoder.encode(chunk)).split(maxTokens: maxTokensPerForward)
     }
 }
+
+// MARK: Entities
+
+extension OfflineRunner {
+    /// Entities of the texts `next` yields; `emit` gets one list per text, in order. All windows
+    /// of a chunk are packed together (split to `maxTokensPerForward`).
+    public func entities(next: () throws -> String?, options: EntityOptions,
+                         emit: ([Entity]) throws -> Void) throws {
+        let recognizer = try bundle.requireEntityRecognizer()
+        try recognizer.validate(options)
+        try forEachChunk(next) { chunk in
+            let windows = chunk.map { recognizer.windows($0, options: options) }
+            let packed = try PackedBatch(encodings: EntityRecognizer.inputs(windows.flatMap { $0 }))
+            var scores: [TokenScores] = []
+            for batch in packed.split(maxTokens: maxTokensPerForward) {
+                scores += try recognizer.classifier.predict(batch, acts: acts)
+            }
+            var k = 0
+            for (text, w) in zip(chunk, windows) {
+                try emit(recognizer.entities(text, windows: w, scores: Array(scores[k..<(k + w.count)]), options: options))
+                k += w.count
+            }
+        }
+    }
+
+    public func entities(_ texts: [String], options: EntityOptions) throws -> [[Entity]] {
+        var out: [[Entity]] = []
+        var it = texts.makeIterator()
+        try entities(next: { it.next() }, options: options, emit: { out.append($0) })
+        return out
+    }
+}

@@ -281,6 +281,8 @@ extension ZeroShotClassifier {
         case .multiLabel: .multiLabel
         case .regression: .regression
         case .embedding: nil
+        case .tokenClassification:
+            throw InferenceError.unsupportedTask("this model labels tokens (token classification); zero-shot needs an NLI classifier or an embedding model")
         }
         try self.init(method: problem == nil ? .embedding : .nli, head: problem.map { (info.labels, $0) }, labels: labels,
                       template: template, multiLabel: multiLabel)

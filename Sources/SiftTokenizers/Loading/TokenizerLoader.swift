@@ -9,6 +9,8 @@ public struct TokenizerSpec: Sendable {
     public var addedTokens: [AddedToken]
     public var modelMaxLength: Int?
     public var padToken: String
+    /// Tokens back to text (entity words); tokenizer.json's WordPiece decoder, else the default.
+    public var decoder = WordPieceDecoder()
 }
 
 public enum TokenizerLoader {
@@ -203,7 +205,11 @@ public enum TokenizerLoader {
             }
         }
         let padToken = ((root["padding"] as? [String: Any])?["pad_token"] as? String) ?? "[PAD]"
-        return TokenizerSpec(normalizer: normalizer, wordPiece: wp, postProcessor: post, addedTokens: added,
-                             modelMaxLength: nil, padToken: padToken)
+        var spec = TokenizerSpec(normalizer: normalizer, wordPiece: wp, postProcessor: post, addedTokens: added,
+                                 modelMaxLength: nil, padToken: padToken)
+        if let d = root["decoder"] as? [String: Any], d["type"] as? String == "WordPiece" {
+            spec.decoder = WordPieceDecoder(prefix: d["prefix"] as? String ?? "##", cleanup: d["cleanup"] as? Bool ?? true)
+        }
+        return spec
     }
 }

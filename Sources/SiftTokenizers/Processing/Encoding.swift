@@ -13,6 +13,9 @@ public struct Encoding: Sendable, Equatable {
     public var attentionMask: [Int32] = []
     public var specialTokensMask: [Int32] = []
     public var offsets: [TokenOffset] = []
+    /// The word each token came from (Hugging Face `word_ids()`): the index of its pre-tokenized
+    /// word (or added token) within its sequence; -1 for special and padding tokens.
+    public var wordIds: [Int32] = []
     /// Windows cut off by truncation (with `stride` tokens of overlap), each a full encoding.
     public var overflowing: [Encoding] = []
     /// Shared id -> token table, so tokens are not materialized unless asked for.
@@ -28,18 +31,19 @@ public struct Encoding: Sendable, Equatable {
 
     public static func == (a: Encoding, b: Encoding) -> Bool {
         a.ids == b.ids && a.typeIds == b.typeIds && a.attentionMask == b.attentionMask
-            && a.specialTokensMask == b.specialTokensMask && a.offsets == b.offsets && a.overflowing == b.overflowing
+            && a.specialTokensMask == b.specialTokensMask && a.offsets == b.offsets && a.wordIds == b.wordIds
+            && a.overflowing == b.overflowing
     }
 
-    mutating func append(id: Int32, typeId: Int32, offset: TokenOffset, special: Bool) {
+    mutating func append(id: Int32, typeId: Int32, offset: TokenOffset, special: Bool, word: Int32 = -1) {
         ids.append(id); typeIds.append(typeId); attentionMask.append(1)
-        specialTokensMask.append(special ? 1 : 0); offsets.append(offset)
+        specialTokensMask.append(special ? 1 : 0); offsets.append(offset); wordIds.append(special ? -1 : word)
     }
 
     private func slice(_ r: Range<Int>) -> Encoding {
         var e = Encoding(vocabulary: vocabulary)
         e.ids = Array(ids[r]); e.typeIds = Array(typeIds[r]); e.attentionMask = Array(attentionMask[r])
-        e.specialTokensMask = Array(specialTokensMask[r]); e.offsets = Array(offsets[r])
+        e.specialTokensMask = Array(specialTokensMask[r]); e.offsets = Array(offsets[r]); e.wordIds = Array(wordIds[r])
         return e
     }
 
@@ -77,7 +81,7 @@ public struct Encoding: Sendable, Equatable {
         }
         for po in pair.overflowing { var n = self; n.merge(with: po); combined.append(n) }
         ids += pair.ids; typeIds += pair.typeIds; attentionMask += pair.attentionMask
-        specialTokensMask += pair.specialTokensMask; offsets += pair.offsets
+        specialTokensMask += pair.specialTokensMask; offsets += pair.offsets; wordIds += pair.wordIds
         overflowing = combined
     }
 
@@ -91,6 +95,7 @@ public struct Encoding: Sendable, Equatable {
         attentionMask += repeatElement(0, count: missing)
         specialTokensMask += repeatElement(1, count: missing)
         offsets += repeatElement(TokenOffset(0, 0), count: missing)
+        wordIds += repeatElement(-1, count: missing)
     }
 }
 

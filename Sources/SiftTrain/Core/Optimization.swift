@@ -93,6 +93,8 @@ public final class ParameterUpdate: @unchecked Sendable {
     public let groups: [ParameterGroup]
     public var maxGradNorm: Float?
     let acts: Activations
+    /// [N, L] logits of the last token-classification micro-batch (tests read them).
+    public internal(set) var lastTokenLogits: [Float] = []
 
     public init(model: BertModel, trainable: TrainableParts = .all, weightDecay: Float = 0.01, maxGradNorm: Float? = 1.0) {
         self.model = model
