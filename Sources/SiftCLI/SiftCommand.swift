@@ -13,6 +13,8 @@ public struct SiftCommand: AsyncParsableCommand {
             EmbedCommand.self,
             PredictCommand.self,
             ZeroShotCommand.self,
+            NERCommand.self,
+            ExplainCommand.self,
             RedactCommand.self,
             DataCommand.self,
             EvalCommand.self,

@@ -30,6 +30,7 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Texts per forward pass.") var batchSize: Int = 32
     @Option(help: "Tokens per text (default: the model's).") var maxLength: Int?
     @Flag(help: "Skip rows with empty text or unknown/missing labels (counted) instead of stopping.") var skipBad = false
+    @OptionGroup var longText: LongTextCLIOptions
 
     func validate() throws {
         if fromPredictions == nil {
@@ -46,7 +47,8 @@ struct EvalCommand: AsyncParsableCommand {
             set = try PredictionSet.readJSONL(url: URL(fileURLWithPath: fromPredictions))
             facts.append(("predictions", fromPredictions))
         } else {
-            let runner = try EvalRunner(modelDir: URL(fileURLWithPath: modelDir!), maxLength: maxLength, batchSize: batchSize)
+            let runner = try EvalRunner(modelDir: URL(fileURLWithPath: modelDir!), maxLength: maxLength, batchSize: batchSize,
+                                        longText: longText.options)
             let policy: BadRowPolicy = skipBad ? .skip : .fail
             let (s, skipped) = try runner.predict(url: URL(fileURLWithPath: data!), options: dataOptions, policy: policy)
             set = s
@@ -77,10 +79,13 @@ struct EvalCommand: AsyncParsableCommand {
 struct EvalRunner {
     let runner: OfflineRunner
     let classifier: any TextClassifier
+    let longText: LongTextOptions
 
-    init(modelDir: URL, maxLength: Int?, batchSize: Int = 32) throws {
+    init(modelDir: URL, maxLength: Int?, batchSize: Int = 32, longText: LongTextOptions = .truncate) throws {
         let bundle = try ModelBundle(directory: modelDir, maxLength: maxLength)
         classifier = try bundle.requireClassifier()
+        try bundle.encoder.validate(longText)
+        self.longText = longText
         guard classifier.problemType != .regression else {
             throw ValidationError("\(modelDir.path) is a regression model; sift eval evaluates classifiers")
         }
@@ -105,7 +110,7 @@ struct EvalRunner {
         examples.reserveCapacity(dataset.examples.count)
         var pending = dataset.examples.makeIterator()
         var scored = dataset.examples.makeIterator()
-        try runner.classify(next: { pending.next()?.text }, emit: { p in
+        try runner.classify(next: { pending.next()?.text }, with: classifier, longText: longText, emit: { p in
             guard let e = scored.next() else { return }
             examples.append(PredictedExample(line: e.line, text: e.text, gold: e.labels.compactMap { index[$0] },
                                              scores: p.scores.map(Double.init)))

@@ -22,6 +22,8 @@ struct PredictCommand: AsyncParsableCommand {
 
     @OptionGroup var source: TextSourceOptions
 
+    @OptionGroup var longText: LongTextCLIOptions
+
     @Option(help: "Only the best K labels in \"scores\".")
     var topK: Int?
 
@@ -39,20 +41,21 @@ struct PredictCommand: AsyncParsableCommand {
     func run() async throws {
         let bundle = try ModelBundle(directory: URL(fileURLWithPath: modelDir), maxLength: source.maxLength)
         _ = try bundle.requireClassifier()  // before any output is created
+        try bundle.encoder.validate(longText.options)
         let runner = OfflineRunner(bundle: bundle, batchSize: source.batchSize)
         let out = try JSONLWriter(path: source.output)
-        try Self.predict(reader: source.makeReader(), runner: runner, options: .init(topK: topK, threshold: threshold, logits: logits), out: out)
+        try Self.predict(reader: source.makeReader(), runner: runner, options: .init(topK: topK, threshold: threshold, logits: logits, longText: longText.options), out: out)
         try out.flush()
     }
 
-    struct Options { var topK: Int?; var threshold: Float?; var logits: Bool }
+    struct Options { var topK: Int?; var threshold: Float?; var logits: Bool; var longText = LongTextOptions.truncate }
 
     /// Streams the reader's texts through the pipeline, one JSON line per text, in order.
     static func predict(reader: RecordReader, runner: OfflineRunner, options: Options, out: JSONLWriter) throws {
         let classifier = try runner.bundle.requireClassifier()
         let names = classifier.labels
         let problem = classifier.problemType
-        try runner.classify(next: { try reader.next()?.text }) { p in
+        try runner.classify(next: { try reader.next()?.text }, with: classifier, longText: options.longText) { p in
             write(p, names: names, problem: problem, options: options, out: out)
             try out.endLine()
         }
