@@ -27,12 +27,10 @@ extension TextEncoder {
             return windows.prefix(o.maxWindows).map { EncodedText(ids: $0.ids, typeIds: $0.typeIds) }
         case .headTail:
             let room = maxLength - 2
-            var content = tokenizer.encode(text, options: EncodeOptions(addSpecialTokens: false))
+            let content = tokenizer.encode(text, options: EncodeOptions(addSpecialTokens: false))
             guard content.count > room, room > 0 else { return [encode(text)] }
             let head = (room + 3) / 4
-            let tail = room - head
-            content.ids = Array(content.ids.prefix(head)) + Array(content.ids.suffix(tail))
-            let ids = [tokenizer.clsTokenId] + content.ids + [tokenizer.sepTokenId]
+            let ids = [tokenizer.clsTokenId] + content.ids.prefix(head) + content.ids.suffix(room - head) + [tokenizer.sepTokenId]
             return [EncodedText(ids: ids, typeIds: [Int32](repeating: 0, count: ids.count), fullLength: content.count + 2)]
         }
     }
