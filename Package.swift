@@ -95,7 +95,7 @@ let package = Package(
         // The parity tests run the heads, which live in SiftInference.
         .testTarget(name: "SiftEngineTests", dependencies: ["SiftEngine", "SiftInference", "SiftCore", "SiftTestSupport"]),
         .testTarget(name: "SiftDataTests", dependencies: ["SiftData", "SiftCore", "SiftTestSupport"]),
-        .testTarget(name: "SiftEvalTests", dependencies: ["SiftEval", "SiftTestSupport"]),
+        .testTarget(name: "SiftEvalTests", dependencies: ["SiftEval", "SiftData", "SiftTestSupport"]),
         .testTarget(name: "SiftTrainTests", dependencies: ["SiftTrain", "SiftCore", "SiftTestSupport"]),
         .testTarget(name: "SiftServerTests", dependencies: [
             "SiftServer", "SiftInference", "SiftData", "SiftTestSupport",

@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
+import SiftData
 @testable import SiftEval
 
 @Suite struct ReportTests {
@@ -58,6 +59,27 @@ import Testing
         #expect(html.contains(String(format: "%.3f", e.macro.f1)))
         // The confusion matrix cells carry the counts.
         #expect(html.contains("predicted sport: \(e.confusion[1][1])"))
+    }
+
+    @Test func entityReportSection() throws {
+        let e = try EntityReport.compute(yTrue: [["B-PER", "I-PER", "O", "B-<LOC>"]], yPred: [["B-PER", "I-PER", "O", "O"]])
+        let only = HTMLReport(title: "NER eval", entities: e, facts: [("model", "m")]).render()
+        #expect(only.contains("<h2>Entities (lenient)</h2>"))
+        #expect(only.contains("&lt;LOC&gt;") && !only.contains("<LOC>"))
+        // One row per type, then the averages (micro: P 1, R 1/2, F1 2/3 over 2 true entities).
+        #expect(only.contains("<td class=\"l\">PER</td><td>1.000</td><td>1.000</td><td>1.000</td><td>1</td><td>1</td><td>1</td>"))
+        #expect(only.contains("<td class=\"l\">&lt;LOC&gt;</td><td>0.000</td><td>0.000</td><td>0.000</td><td>1</td><td>0</td><td>0</td>"))
+        #expect(only.contains("micro avg</th><td>1.000</td><td>0.500</td><td>0.667</td><td>2</td>"))
+        #expect(only.contains("macro avg</th><td>\(String(format: "%.3f", e.macro.precision))</td>"))
+        #expect(only.contains("weighted avg</th>"))
+        // Entity-only: no classification sections, figures or scripts.
+        #expect(!only.contains("Per class") && Self.svgs(in: only).isEmpty && !only.contains("<script"))
+        // Next to classification predictions both appear, and the old initializer is unchanged.
+        let both = HTMLReport(title: "x", predictions: Self.singleLabelSet(), entities: e).render()
+        #expect(both.contains("Entities (lenient)") && both.contains("Per class"))
+        #expect(!HTMLReport(title: "x", predictions: Self.singleLabelSet()).render().contains("Entities ("))
+        let none = try EntityReport.compute(yTrue: [["O"]], yPred: [["O"]], mode: .strict(.iob2))
+        #expect(HTMLReport.entitySection(none).contains("Entities (strict-iob2)") && HTMLReport.entitySection(none).contains("no entities"))
     }
 
     @Test func multiLabelReportAndPredictionsRoundTrip() throws {
