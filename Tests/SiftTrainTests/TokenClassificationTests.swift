@@ -4,6 +4,8 @@ import SiftEngine
 import SiftInference
 import SiftTestSupport
 @testable import SiftTrain
+import SiftData
+import SiftTokenizers
 
 /// Token-classification training against PyTorch on the tiny NER model
 /// (scripts/fixtures/make_entity_fixtures.py, token_train.json): the loss BertForTokenClassification
@@ -53,5 +55,48 @@ import SiftTestSupport
         #expect(update.grads.base[0] == 0)
         #expect(throws: TrainError.self) { try update.accumulateTokens(batch, labels: [-100, 9, 0, -100], loss: CrossEntropyLoss()) }
         #expect(throws: TrainError.self) { try update.accumulateTokens(batch, labels: [0, 0], loss: CrossEntropyLoss()) }
+    }
+
+    @Test func wordLabelsFallOnFirstSubTokensAsRunNER() throws {
+        let doc = try Self.fixture()
+        let words = doc["words"] as! [[String]], tags = doc["tags"] as! [[String]]
+        let ids = doc["input_ids"] as! [[Int]], mask = doc["attention_mask"] as! [[Int]], labelIds = doc["label_ids"] as! [[Int]]
+        let labels = doc["labels"] as! [String]
+        let examples = zip(words, tags).enumerated().map { i, wt in TaggedExample.words(TaggedSentence(words: wt.0, tags: wt.1, line: i + 1)) }
+        let tok = try Tokenizer(directory: TestPaths.fixture("entities/tiny-ner"))
+        let data = try TokenTrainingData(examples, labels: labels, tokenizer: tok, maxLength: 128, source: "token_train.json")
+        for (k, item) in data.items.enumerated() {
+            let n = mask[k].reduce(0, +)
+            #expect(item.ids.map(Int.init) == Array(ids[k].prefix(n)), "sentence \(k): ids as is_split_into_words")
+            #expect(item.labels == Array(labelIds[k].prefix(n)), "sentence \(k): labels as run_ner.py")
+        }
+        // The same sentences as text + spans: every word of a span labeled, first sub-tokens only.
+        let spans = examples.map { TaggedExample.spans($0.annotatedText) }
+        let fromSpans = try TokenTrainingData(spans, labels: labels, tokenizer: tok, maxLength: 128, source: "spans")
+        for (a, b) in zip(data.items, fromSpans.items) {
+            #expect(a.ids == b.ids)
+            #expect(a.labels == b.labels, "spans give the word labels back for words the tokenizer splits the same way")
+        }
+        // label_all_tokens: later sub-tokens get the word's I- label.
+        let all = try TokenTrainingData(examples, labels: labels, tokenizer: tok, maxLength: 128, labelAllTokens: true, source: "x")
+        let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
+        for (first, every) in zip(data.items, all.items) {
+            var wordLabel: String? = nil
+            for t in 1..<(first.labels.count - 1) {
+                if first.labels[t] != ParameterUpdate.ignoredLabel {
+                    wordLabel = labels[first.labels[t]]
+                    #expect(every.labels[t] == first.labels[t])
+                } else {
+                    // A later sub-token: the word's tag with B- turned into I- (run_ner's b_to_i_label).
+                    let want = wordLabel.map { $0.hasPrefix("B-") ? "I-" + $0.dropFirst(2) : $0 }
+                    #expect(every.labels[t] == want.flatMap { index[$0] }, "token \(t)")
+                }
+            }
+        }
+        // Unknown tags are refused with the line.
+        let bad = [TaggedExample.words(TaggedSentence(words: ["x"], tags: ["B-FOO"], line: 7))]
+        do { _ = try TokenTrainingData(bad, labels: labels, tokenizer: tok, maxLength: 128, source: "data.conll"); Issue.record("unknown tag accepted") } catch {
+            #expect(error.localizedDescription.contains("data.conll line 7"))
+        }
     }
 }

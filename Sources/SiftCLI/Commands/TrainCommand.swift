@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SiftData
+import SiftEval
 import SiftTrain
 
 extension TrainingMode: ExpressibleByArgument {}
@@ -47,7 +49,9 @@ struct TrainCommand: AsyncParsableCommand {
         dropout (the frozen encoder runs in eval mode).
         """)
 
-    @Option(help: "Training data (CSV, TSV or JSONL).") var train: String
+    @Option(help: "sequence-classification (a label per text) or token-classification (a tag per word: entities).")
+    var task: TrainingTask = .sequenceClassification
+    @Option(help: "Training data (CSV, TSV or JSONL; token-classification: CoNLL or JSONL).") var train: String
     @Option(name: [.customLong("validation"), .customLong("eval")],
             help: "Validation data: picks the best epoch and drives early stopping (default: a stratified split of --train).")
     var eval: String?
@@ -92,11 +96,24 @@ struct TrainCommand: AsyncParsableCommand {
     var attentionDropout: Double?
     @Option(help: "Dropout before the classifier (default: classifier_dropout, else the hidden dropout).")
     var classifierDropout: Double?
+    @Option(help: "Per-label loss weights: balanced (n / (k · count), scikit-learn's rule) or a file of label<TAB>weight lines or a JSON object.")
+    var classWeights: ClassWeighting?
+    @Option(help: "token-classification: the data's tag scheme (iob2, iob1, iobes, ...), checked while reading.") var tagScheme: TagScheme = .iob2
+    @Flag(help: "token-classification: label every sub-token (later ones with the word's I- tag) instead of the first only.") var labelAllTokens = false
+    @Option(help: "token-classification: how entities are scored: lenient (seqeval's default) or strict-iob2, strict-iobes, ...")
+    var entityEval: EntityEvaluationMode = .lenient
     @Flag(help: "Resume from OUT/checkpoint.") var resume = false
     @Flag(help: "No progress (bar on a terminal, log lines otherwise).") var quiet = false
     @Option(help: "Seconds between progress lines when stderr is not a terminal.") var progressInterval = 10.0
 
     func validate() throws {
+        if task == .tokenClassification {
+            if method == .setfit { throw ValidationError("--method setfit trains text classifiers, not --task token-classification") }
+            if multiLabel { throw ValidationError("--multi-label applies to sequence classification") }
+            if let m = metric, m != .microF1 && m != .loss { throw ValidationError("token classification selects on entity micro-F1 (micro-f1) or loss") }
+        } else if labelAllTokens || entityEval != .lenient || tagScheme != .iob2 {
+            throw ValidationError("--label-all-tokens, --entity-eval and --tag-scheme apply to --task token-classification")
+        }
         if method == .setfit {
             do { try setFitOptions().validate() } catch { throw ValidationError((error as? LocalizedError)?.errorDescription ?? "\(error)") }
             return
@@ -135,6 +152,7 @@ struct TrainCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if task == .tokenClassification { return try runTokenClassification() }
         let log = CLILog.logger("sift.train")
         let source = TrainingData.Source(train: URL(fileURLWithPath: train), eval: eval.map { URL(fileURLWithPath: $0) },
                                          evalSplit: evalSplit, test: test.map { URL(fileURLWithPath: $0) },
@@ -151,8 +169,16 @@ struct TrainCommand: AsyncParsableCommand {
             print(Self.summary(s, out: out, testMetrics: trainer.testMetricsURL.path))
             return
         }
+        var options = options()
+        if let classWeights {
+            var counts = Dictionary(uniqueKeysWithValues: data.train.labelNames.map { ($0, 0) })
+            for e in data.train.examples { for l in e.labels { counts[l, default: 0] += 1 } }
+            options.classWeights = try classWeights.resolve(counts: counts)
+            let weights = data.train.labelNames.map { "\($0) \(String(format: "%.3g", options.classWeights?[$0] ?? 1))" }.joined(separator: ", ")
+            log.info("class weights: \(weights)")
+        }
         let trainer = try Trainer(base: URL(fileURLWithPath: base), train: data.train, eval: data.eval, test: data.test,
-                                  options: options(), out: URL(fileURLWithPath: out))
+                                  options: options, out: URL(fileURLWithPath: out))
         trainer.logger = log
         let d = trainer.dropoutRates
         let head = trainer.options.mode == .headOnly ? " (head-only: classifier only)" : ""

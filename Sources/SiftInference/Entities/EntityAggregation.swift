@@ -197,7 +197,7 @@ public struct EntityGrouper: Sendable {
     }
 
     /// numpy's argmax: the first maximum.
-    static func argmax(_ x: ArraySlice<Float>) -> Int {
+    public static func argmax(_ x: ArraySlice<Float>) -> Int {
         var best = 0
         var bestValue = x.first ?? 0
         for (j, v) in x.enumerated() where v > bestValue { best = j; bestValue = v }
