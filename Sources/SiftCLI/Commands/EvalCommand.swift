@@ -4,6 +4,7 @@ import SiftData
 import SiftEngine
 import SiftEval
 import SiftInference
+import SiftTrain
 
 /// `sift eval MODEL_DIR --data FILE`: metrics table, `--json`, `--predictions`, `--report DIR`.
 struct EvalCommand: AsyncParsableCommand {
@@ -31,6 +32,8 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Tokens per text (default: the model's).") var maxLength: Int?
     @Flag(help: "Skip rows with empty text or unknown/missing labels (counted) instead of stopping.") var skipBad = false
     @OptionGroup var longText: LongTextCLIOptions
+    @Option(help: "Token classification: the data's tag scheme (iob2, iob1, iobes, ...).") var tagScheme: TagScheme = .iob2
+    @Option(help: "Token classification: lenient (seqeval's default) or strict-iob2, strict-iobes, ...") var entityEval: EntityEvaluationMode = .lenient
 
     func validate() throws {
         if fromPredictions == nil {
@@ -47,6 +50,10 @@ struct EvalCommand: AsyncParsableCommand {
             set = try PredictionSet.readJSONL(url: URL(fileURLWithPath: fromPredictions))
             facts.append(("predictions", fromPredictions))
         } else {
+            let folder = URL(fileURLWithPath: modelDir!)
+            if (try? BertConfig.load(folder.appendingPathComponent("config.json")))?.isTokenClassification == true {
+                return try runEntities(try ModelBundle(directory: folder, maxLength: maxLength), modelDir: modelDir!, data: data!)
+            }
             let runner = try EvalRunner(modelDir: URL(fileURLWithPath: modelDir!), maxLength: maxLength, batchSize: batchSize,
                                         longText: longText.options)
             let policy: BadRowPolicy = skipBad ? .skip : .fail

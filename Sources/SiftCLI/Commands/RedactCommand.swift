@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SiftData
+import SiftInference
 
 /// `sift redact`: replaces personal data in a text file (any line-based format), line by line.
 struct RedactCommand: ParsableCommand {
@@ -24,6 +25,9 @@ struct RedactCommand: ParsableCommand {
     @Option(help: "Input encoding (default: UTF-8, BOM detected).") var encoding: TextEncoding?
     @Flag(help: "Replace invalid bytes with U+FFFD instead of stopping.") var lossy = false
     @Option(help: "Write the counts by kind as JSON to this file.") var reportJSON: String?
+    @Option(help: "Also mask the entities a token-classification folder finds (names, places, ...), as [TYPE].") var ner: String?
+    @Option(help: "With --ner: entity types to mask, comma-separated (default: every type the model has).") var nerTypes: String?
+    @Option(help: "With --ner: mask only entities scored at least this.") var nerMinScore: Float = 0
 
     func run() throws {
         var cfg = try config.map { try RedactionConfig.load(url: URL(fileURLWithPath: $0)) } ?? RedactionConfig()
@@ -34,8 +38,30 @@ struct RedactCommand: ParsableCommand {
             }
             cfg.hashKey = key
         }
+        var spans: RedactionRun.SpanFinder?
+        if let ner {
+            let bundle = try ModelBundle(directory: URL(fileURLWithPath: ner))
+            let recognizer = try bundle.requireEntityRecognizer()
+            let runner = OfflineRunner(bundle: bundle)
+            let types = nerTypes.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }) }
+            let known = Set(recognizer.classifier.labels.filter { $0 != "O" }.map { String($0.split(separator: "-", maxSplits: 1).last ?? "") }.map { $0.uppercased() })
+            if let types, let unknown = types.subtracting(known).sorted().first {
+                throw ValidationErrorMessage("--ner-types: \(unknown) is not a type of \(ner) (\(known.sorted().joined(separator: ", ")))")
+            }
+            let minScore = nerMinScore
+            spans = { texts in
+                let found = try runner.entities(texts, options: EntityOptions(aggregation: .first, stride: 32))
+                return zip(texts, found).map { text, entities in
+                    entities.compactMap { e in
+                        let type = e.label.uppercased()
+                        guard e.score >= minScore, types?.contains(type) ?? true else { return nil }
+                        return PIIMatch(kind: type, codePoints: e.start..<e.end, in: text)
+                    }
+                }
+            }
+        }
         let report = try RedactionRun.run(input: StandardInput.resolve(file), output: output.map { URL(fileURLWithPath: $0) },
-                                          config: cfg, encoding: encoding, lossy: lossy)
+                                          config: cfg, encoding: encoding, lossy: lossy, spans: spans)
         let log = CLILog.logger("sift.redact")
         log.info("redacted \(report.total) items in \(report.textsWithPII) of \(report.texts) lines")
         for (k, v) in report.counts.sorted(by: { $0.key < $1.key }) { log.info("  \(k): \(v)") }
@@ -50,20 +76,36 @@ struct RedactCommand: ParsableCommand {
 
 /// The library side of `sift redact`, callable from tests.
 public enum RedactionRun {
-    public static func run(input: URL, output: URL?, config: RedactionConfig, encoding: TextEncoding?, lossy: Bool) throws -> RedactionReport {
+    /// Extra spans to mask for a chunk of lines (a NER model), one list per line.
+    public typealias SpanFinder = ([String]) throws -> [[PIIMatch]]
+
+    public static func run(input: URL, output: URL?, config: RedactionConfig, encoding: TextEncoding?, lossy: Bool,
+                           spans: SpanFinder? = nil) throws -> RedactionReport {
         let redactor = try Redactor(config: config)
         let reader = try RecordReader(url: input, options: ReadOptions(format: .text, encoding: encoding, lossy: lossy))
         var report = RedactionReport()
         let writer = try output.map { try AtomicFileWriter(url: $0) }
         var stdoutBuffer = ""
-        try reader.forEach { r in
-            let (text, matches) = redactor.redact(r.text)
-            report.add(matches)
-            if let writer { try writer.write(text + "\n") } else {
-                stdoutBuffer += text + "\n"
-                if stdoutBuffer.utf8.count > 1 << 16 { FileHandle.standardOutput.write(Data(stdoutBuffer.utf8)); stdoutBuffer = "" }
+        var chunk: [String] = []
+        func flush() throws {
+            let extra = try spans?(chunk) ?? []
+            for (i, line) in chunk.enumerated() {
+                let (text, matches) = redactor.redact(line, extra: i < extra.count ? extra[i] : [])
+                report.add(matches)
+                if let writer { try writer.write(text + "\n") } else {
+                    stdoutBuffer += text + "\n"
+                    if stdoutBuffer.utf8.count > 1 << 16 { FileHandle.standardOutput.write(Data(stdoutBuffer.utf8)); stdoutBuffer = "" }
+                }
             }
+            chunk.removeAll(keepingCapacity: true)
         }
+        // Lines go through in chunks, so a NER model sees batches; without one a chunk is a line.
+        let chunkSize = spans == nil ? 1 : 32
+        try reader.forEach { r in
+            chunk.append(r.text)
+            if chunk.count >= chunkSize { try flush() }
+        }
+        try flush()
         if let writer { try writer.commit() } else { FileHandle.standardOutput.write(Data(stdoutBuffer.utf8)) }
         return report
     }

@@ -81,6 +81,17 @@ public struct RedactionConfig: Sendable, Codable, Equatable {
 public struct PIIMatch: Sendable, Equatable {
     public var kind: String
     public var utf8Range: Range<Int>
+    public init(kind: String, utf8Range: Range<Int>) { self.kind = kind; self.utf8Range = utf8Range }
+
+    /// A match from code-point offsets (what tokenizers and models report) into `text`.
+    public init?(kind: String, codePoints: Range<Int>, in text: String) {
+        let scalars = text.unicodeScalars
+        guard codePoints.lowerBound >= 0, codePoints.upperBound <= scalars.count else { return nil }
+        let lo = scalars.index(scalars.startIndex, offsetBy: codePoints.lowerBound)
+        let hi = scalars.index(lo, offsetBy: codePoints.count)
+        self.kind = kind
+        utf8Range = text.utf8.distance(from: text.startIndex, to: lo)..<text.utf8.distance(from: text.startIndex, to: hi)
+    }
 }
 
 /// Counts by kind across many texts.
@@ -169,8 +180,14 @@ public final class Redactor: Sendable {
     }
 
     /// `text` with each match replaced by `[KIND]` (or `[KIND:hash]` with a key), and the matches.
-    public func redact(_ text: String) -> (text: String, matches: [PIIMatch]) {
-        let found = matches(in: text)
+    /// `extra` adds spans found elsewhere (a NER model's names and places); where one overlaps a
+    /// pattern match, the pattern's (checksum-verified) match is kept.
+    public func redact(_ text: String, extra: [PIIMatch] = []) -> (text: String, matches: [PIIMatch]) {
+        var found = matches(in: text)
+        if !extra.isEmpty {
+            for m in extra where !m.utf8Range.isEmpty && !found.contains(where: { $0.utf8Range.overlaps(m.utf8Range) }) { found.append(m) }
+            found.sort { $0.utf8Range.lowerBound < $1.utf8Range.lowerBound }
+        }
         if found.isEmpty { return (text, []) }
         let bytes = Array(text.utf8)
         var out: [UInt8] = []

@@ -219,8 +219,7 @@ public final class TokenClassificationTrainer: @unchecked Sendable {
         if let test, let bestEpoch = state.bestEpoch {
             // Only now, once, with the model selection already saved.
             let saved = try BertModel.load(directory: out)
-            let scorer = TokenClassificationTrainer.Scorer(model: saved, labels: labels, mode: evaluationMode, batchSize: options.batchSize)
-            let t = try scorer.evaluate(test, loss: loss)
+            let t = try WordTagger(model: saved, labels: labels, batchSize: options.batchSize).evaluate(test, mode: evaluationMode, loss: loss)
             testReport = t.report
             log.write(["type": "test", "epoch": bestEpoch, "sentences": test.items.count, "loss": t.loss, "micro_f1": t.report.micro.f1,
                        "macro_f1": t.report.macro.f1, "precision": t.report.micro.precision, "recall": t.report.micro.recall])
@@ -246,44 +245,8 @@ public final class TokenClassificationTrainer: @unchecked Sendable {
     }
 
     func evaluate(_ d: TokenTrainingData, loss: CrossEntropyLoss) throws -> (loss: Double, report: EntityReport) {
-        try Scorer(model: model, labels: labels, mode: evaluationMode, batchSize: options.batchSize).evaluate(d, loss: loss)
-    }
-
-    /// Tags held-out sentences (each word: its first sub-token's argmax) and scores them.
-    struct Scorer {
-        let model: BertModel
-        let labels: [String]
-        let mode: EntityEvaluationMode
-        let batchSize: Int
-
-        func evaluate(_ d: TokenTrainingData, loss: CrossEntropyLoss) throws -> (loss: Double, report: EntityReport) {
-            let classifier = try TokenClassifier(model: model)
-            let acts = model.makeActivations()
-            var predicted: [[String]] = [], gold: [[String]] = []
-            var lossSum = 0.0, weightSum = 0.0
-            let L = labels.count
-            for start in stride(from: 0, to: d.items.count, by: batchSize) {
-                let chunk = Array(d.items[start..<min(d.items.count, start + batchSize)])
-                let scores = try classifier.predict(PackedBatch(sequences: chunk.map(\.ids), typeIds: chunk.map(\.typeIds)), acts: acts)
-                for (item, s) in zip(chunk, scores) {
-                    predicted.append(item.firstToken.map { t in
-                        guard let t else { return "O" }
-                        return labels[EntityGrouper.argmax(s.row(t))]
-                    })
-                    gold.append(item.tags)
-                    let rows = item.labels.indices.filter { item.labels[$0] != ParameterUpdate.ignoredLabel }
-                    guard !rows.isEmpty else { continue }
-                    let z = rows.flatMap { s.logits[($0 * L)..<(($0 + 1) * L)] }
-                    let w = rows.map { loss.classWeights?[item.labels[$0]] ?? 1 }.reduce(0, +)
-                    let mean = z.withUnsafeBufferPointer {
-                        loss.compute(logits: $0.baseAddress!, targets: .classes(rows.map { item.labels[$0] }), B: rows.count, K: L, dlogits: nil, scale: 1)
-                    }
-                    lossSum += mean * w; weightSum += w
-                }
-            }
-            let report = try EntityReport.compute(yTrue: gold, yPred: predicted, mode: mode)
-            return (weightSum > 0 ? lossSum / weightSum : 0, report)
-        }
+        let r = try WordTagger(model: model, labels: labels, batchSize: options.batchSize).evaluate(d, mode: evaluationMode, loss: loss)
+        return (r.loss, r.report)
     }
 
     /// The Hugging Face folder: the base's tokenizer files, then weights and config.json last.
