@@ -29,11 +29,13 @@ extension TextEncoder {
             let room = maxLength - 2
             var content = tokenizer.encode(text, options: EncodeOptions(addSpecialTokens: false))
             guard content.count > room, room > 0 else { return [encode(text)] }
+            // The untruncated length, read before the ids are cut (what `truncate: false` checks).
+            let fullLength = content.count + 2
             let head = (room + 3) / 4
             let tail = room - head
             content.ids = Array(content.ids.prefix(head)) + Array(content.ids.suffix(tail))
             let ids = [tokenizer.clsTokenId] + content.ids + [tokenizer.sepTokenId]
-            return [EncodedText(ids: ids, typeIds: [Int32](repeating: 0, count: ids.count), fullLength: content.count + 2)]
+            return [EncodedText(ids: ids, typeIds: [Int32](repeating: 0, count: ids.count), fullLength: fullLength)]
         }
     }
 }
