@@ -58,7 +58,7 @@ let package = Package(
         ]),
         // The HTTP service.
         .target(name: "SiftServer", dependencies: [
-            "SiftEngine", "SiftInference", "SiftData", "SiftCore",
+            "SiftTokenizers", "SiftEngine", "SiftInference", "SiftData", "SiftCore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,5 +1,6 @@
 import Foundation
 import SiftEngine
+import Synchronization
 import Testing
 @testable import SiftInference
 
@@ -58,6 +59,26 @@ import Testing
         #expect(ContinuousClock.now - start < .seconds(600), "waited for the deadline")
         #expect(r.output == .embeddings([[3], [3]]))
         #expect(await queue.wakeups <= 3)
+    }
+
+    /// Token scores run through the queue like the other kinds and never share a batch with them;
+    /// a backend without a token head refuses with the default's typed error.
+    @Test func tokenScoresAreAKindOfTheirOwn() async throws {
+        let backend = TokenBackend()
+        let queue = BatchQueue(name: "m", backend: backend, options: .init(maxWait: .milliseconds(20)))
+        let enc = backend.encode(["1 2", "3"])
+        async let tokens = queue.submit(.classifyTokens, enc)
+        async let classes = queue.submit(.classify, enc)
+        let (t, c) = try await (tokens, classes)
+        #expect(t.output == .tokenScores(enc.map { TokenBackend.scores($0.ids.count) }))
+        #expect(c.output.count == 2)
+        if case .classes = c.output {} else { Issue.record("classify answered with \(c.output)") }
+        #expect(backend.kinds.withLock { $0 }.sorted() == ["classify", "tokens"], "one batch per kind")
+        #expect(try await queue.submit(.classifyTokens, []).output == .tokenScores([]))
+        let plain = FakeBackend()
+        await #expect(throws: InferenceError.self) {
+            _ = try await BatchQueue(name: "f", backend: plain).submit(.classifyTokens, plain.encode(["1"]))
+        }
     }
 
     /// While batch 1 is in the backend, requests arriving are packed into batch 2, which starts
@@ -142,5 +163,24 @@ import Testing
         #expect(pending.tokens == 9 && pending.texts == 3)
         pending.repack([entries[0], entries[2]])
         #expect(try pending.packed() == PackedBatch(sequences: [encs[0].ids, encs[2].ids], typeIds: [encs[0].typeIds, encs[2].typeIds]))
+    }
+}
+
+/// A backend with a token head: each sequence's scores are [T, 2] rows of (0.25, 0.75).
+final class TokenBackend: InferenceBackend, Sendable {
+    let kinds = Mutex<[String]>([])
+    func encode(_ texts: [String]) -> [EncodedText] { FakeBackend().encode(texts) }
+    func encode(pairs: [(String, String)]) -> [EncodedText] { FakeBackend().encode(pairs: pairs) }
+    func classify(_ batch: PackedBatch) async throws -> [Classification] {
+        kinds.withLock { $0.append("classify") }
+        return (0..<batch.batchSize).map { _ in Classification(scores: [1], logits: [1]) }
+    }
+    func embed(_ batch: PackedBatch) async throws -> [[Float]] { [] }
+    func classifyTokens(_ batch: PackedBatch) async throws -> [TokenScores] {
+        kinds.withLock { $0.append("tokens") }
+        return (0..<batch.batchSize).map { Self.scores(batch.length($0)) }
+    }
+    static func scores(_ tokens: Int) -> TokenScores {
+        TokenScores(logits: Array(repeating: 1, count: 2 * tokens), scores: (0..<tokens).flatMap { _ in [Float(0.25), 0.75] }, labels: 2)
     }
 }

@@ -55,6 +55,18 @@ struct TinyFixture: Decodable {
         }
     }
 
+    /// Head-tail keeps the untruncated length too (what the server's `truncate: false` reads).
+    @Test(arguments: [5, 16, 64])
+    func headTailKeepsTheUntruncatedLength(_ maxLength: Int) throws {
+        let bundle = try ModelBundle(directory: dir, maxLength: maxLength)
+        for t in ["it", Array(repeating: "he said that they were all in the same place, but not for long", count: 12).joined(separator: " ")] {
+            let full = bundle.encoder.tokenizer.encode(t, options: EncodeOptions(addSpecialTokens: true))
+            let e = try #require(bundle.encoder.encode(t, longText: LongTextOptions(mode: .headTail)).first)
+            #expect(e.fullLength == full.count, "\(maxLength): \(t.prefix(20))")
+            #expect(e.count == min(full.count, maxLength) && e.isTruncated == (full.count > maxLength))
+        }
+    }
+
     @Test func packingEncodingsEqualsPackingTheTokenizersIds() throws {
         let bundle = try ModelBundle(directory: dir)
         let texts = ["the first of them", "", "it was not the one"]

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import SiftInference
 import SiftTestSupport
 import Testing
 @testable import SiftServer
@@ -85,8 +86,26 @@ import Testing
             #expect(try encodedKeys(full) == Set(T.CodingKeys.allCases.map(\.stringValue)), "\(T.schemaName): all fields")
         }
         let minimalResult = TextResult(answeredBy: .rules)
-        let fullResult = TextResult(label: "a", score: 0.5, labels: ["a"], scores: ["a": 0.5], logits: ["a": 1], answeredBy: .model, rule: 0)
+        let word = WordAttribution(word: "w", start: 0, end: 1, attribution: 0.5)
+        let minimalExplanation = ExplanationResult(method: .occlusion, attribute: .probability, label: "a", score: 0.5,
+                                                   convergenceDelta: nil, words: [])
+        let fullExplanation = ExplanationResult(method: .integratedGradients, attribute: .probability, label: "a", score: 0.5,
+                                                convergenceDelta: 0.01, words: [word])
+        let fullResult = TextResult(label: "a", score: 0.5, labels: ["a"], scores: ["a": 0.5], logits: ["a": 1], answeredBy: .model, rule: 0,
+                                    explanation: fullExplanation)
         try check(TextResult.self, minimal: minimalResult, full: fullResult)
+        try check(ExplanationResult.self, minimal: minimalExplanation, full: fullExplanation)
+        try check(WordAttribution.self, minimal: word, full: word)
+        // An entity carries entity_group, or (aggregation none) entity and index: never all three.
+        let required = Set(EntityResult.schema.required ?? [])
+        let group = EntityResult(entity: Entity(label: "PER", score: 0.9, word: "anna", start: 0, end: 4))
+        let token = EntityResult(entity: Entity(label: "B-PER", score: 0.9, word: "anna", start: 0, end: 4, index: 1))
+        #expect(try encodedKeys(group) == required.union(["entity_group"]))
+        #expect(try encodedKeys(token) == required.union(["entity", "index"]))
+        #expect(required.union(["entity_group", "entity", "index"]) == Set(EntityResult.CodingKeys.allCases.map(\.stringValue)))
+        let entities = EntitiesResponse(model: "m", version: "1", requestID: "r", results: [])
+        try check(EntitiesResponse.self, minimal: entities, full: entities)
+        try check(EntitiesTextResult.self, minimal: .init(entities: []), full: .init(entities: [group]))
         let response = ClassifyResponse(model: "m", version: "1", requestID: "r", results: [])
         try check(ClassifyResponse.self, minimal: response, full: response)
         let embed = EmbedResponse(model: "m", version: "1", requestID: "r", dimensions: 0, embeddings: [])
@@ -120,8 +139,12 @@ import Testing
                 }
             }
         }
-        try check(ClassifyRequest.self, full: ["texts": ["a"], "top_k": 1, "threshold": 0.5, "raw_scores": true, "truncate": false])
+        let longText: [String: Any] = ["mode": "window", "stride": 8, "aggregation": "max", "max_windows": 4]
+        try check(ClassifyRequest.self, full: ["texts": ["a"], "top_k": 1, "threshold": 0.5, "raw_scores": true, "truncate": false,
+                                               "long_text": longText, "explain": true, "explain_method": "occlusion", "explain_steps": 10])
+        try check(LongTextRequest.self, full: longText)
         try check(EmbedRequest.self, full: ["texts": "a", "truncate": false])
+        try check(EntitiesRequest.self, full: ["texts": "a", "aggregation": "none", "stride": 8, "ignore_labels": ["O"]])
     }
 
     /// Bodies the request schema refuses are refused by the server, and the reverse.
@@ -343,7 +366,7 @@ actor FailingAudit: AuditSink {
 
 /// Checks a JSON value against a schema of the document: the subset of JSON Schema the
 /// generated document uses ($ref, type, properties, required, additionalProperties, items,
-/// enum, oneOf, minimum, maximum, minItems, pattern). Returns what does not match, by path.
+/// enum, oneOf, minimum, maximum, minItems, pattern, nullable). Returns what does not match, by path.
 struct SchemaCheck {
     let document: JSONValue
 
@@ -354,6 +377,7 @@ struct SchemaCheck {
             guard let target = document["components"]?["schemas"]?[name] else { return ["\(path): unresolved \(ref)"] }
             return problems(value, target, at: path)
         }
+        if value == .null, s["nullable"] == .bool(true) { return [] }
         var out: [String] = []
         if case .array(let choices) = s["oneOf"] {
             let matching = choices.filter { problems(value, $0, at: path).isEmpty }.count

@@ -9,6 +9,7 @@ import Testing
     static let cases: [(String, String)] = [
         (#"{"hots": "0.0.0.0"}"#, "hots"),
         (#"{"limits": {"max_body_bytez": 5}}"#, "limits.max_body_bytez"),
+        (#"{"limits": {"max_explain_text": 5}}"#, "limits.max_explain_text"),
         (#"{"batching": {"max_wait": 1}}"#, "batching.max_wait"),
         (#"{"auth": {"api_key_file": "k.yaml"}}"#, "auth.api_key_file"),
         (#"{"auth": {"jwt": {"hs256_secret": "s"}}}"#, "auth.jwt.hs256_secret"),

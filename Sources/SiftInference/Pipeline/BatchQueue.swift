@@ -19,11 +19,23 @@ public enum BatchQueueError: Error, Sendable, Equatable {
 public enum BatchOutput: Sendable, Equatable {
     case classes([Classification])
     case embeddings([[Float]])
+    /// Per-token scores (token classification), one `TokenScores` per sequence.
+    case tokenScores([TokenScores])
+
+    /// No results, of the kind `kind` computes.
+    static func empty(_ kind: BatchKind) -> BatchOutput {
+        switch kind {
+        case .classify: .classes([])
+        case .embed: .embeddings([])
+        case .classifyTokens: .tokenScores([])
+        }
+    }
 
     public var count: Int {
         switch self {
         case .classes(let c): c.count
         case .embeddings(let e): e.count
+        case .tokenScores(let t): t.count
         }
     }
 
@@ -31,6 +43,7 @@ public enum BatchOutput: Sendable, Equatable {
         switch self {
         case .classes(let c): .classes(Array(c[r]))
         case .embeddings(let e): .embeddings(Array(e[r]))
+        case .tokenScores(let t): .tokenScores(Array(t[r]))
         }
     }
 }
@@ -147,7 +160,7 @@ public actor BatchQueue {
     /// Queues one request's encodings and returns its results, in order.
     public func submit(_ kind: BatchKind, _ encodings: [EncodedText]) async throws -> BatchResult {
         if encodings.isEmpty {
-            return BatchResult(output: kind == .classify ? .classes([]) : .embeddings([]), timings: PhaseTimings())
+            return BatchResult(output: .empty(kind), timings: PhaseTimings())
         }
         if stopping { throw BatchQueueError.stopped }
         if waitingTexts + encodings.count > options.maxQueueTexts { throw BatchQueueError.queueFull }
@@ -284,6 +297,7 @@ public actor BatchQueue {
                 switch kind {
                 case .classify: result = .success(.classes(try await backend.classify(packed)))
                 case .embed: result = .success(.embeddings(try await backend.embed(packed)))
+                case .classifyTokens: result = .success(.tokenScores(try await backend.classifyTokens(packed)))
                 }
             } catch {
                 result = .failure(error)

@@ -12,10 +12,16 @@ struct Inference: Sendable {
         var results: [TextResult]
         /// Where the time went, when the model answered (nil: rules only).
         var timings: PhaseTimings?
+        /// How long the explanations took, when asked for and the model answered.
+        var explain: Duration? = nil
     }
 
-    /// `encoded`: the request's texts, tokenized once by the caller (nil when the model failed to load).
-    func classify(_ served: ServedModel, _ req: ClassifyRequest, _ encoded: DynamicBatcher.Encoded?) async throws -> Answer {
+    /// `encoded`: the request's texts, tokenized once by the caller (nil when the model failed to
+    /// load); with `windows`, each text's count of consecutive encodings (a long text's windows),
+    /// whose results are combined by `aggregation`. With `explain`, each answer of the model is
+    /// then explained, one text at a time on the model's own queue, within the request timeout.
+    func classify(_ served: ServedModel, _ req: ClassifyRequest, _ encoded: DynamicBatcher.Encoded?,
+                  windows: [Int]? = nil, aggregation: WindowAggregation = .mean, explain: ExplainOptions? = nil) async throws -> Answer {
         guard let batcher = served.batcher, let info = served.info, let encoded else {
             // Failed to load: only rules can answer.
             return try rulesOrThrow(served, req.texts, reason: "load_failed",
@@ -38,9 +44,19 @@ struct Inference: Sendable {
                                     APIError(.inferenceError, "inference failed: \(error)"))
         }
         metrics.phases(model: served.name, endpoint: "classify", answer.timings)
+        var outputs = answer.output
+        if let windows {
+            var combined: [Classification] = []
+            var k = 0
+            for n in windows {
+                combined.append(Classification.combine(Array(outputs[k..<(k + n)]), aggregation))
+                k += n
+            }
+            outputs = combined
+        }
         var results: [TextResult] = []
         var lowScore = 0
-        for (i, out) in answer.output.enumerated() {
+        for (i, out) in outputs.enumerated() {
             var r = Self.result(out, info: info, req: req)
             if let rules = served.rules, let floor = rules.belowScore, let s = r.score, info.task != .regression, s < floor {
                 r = Self.rulesResult(rules, req.texts[i])
@@ -49,7 +65,48 @@ struct Inference: Sendable {
             results.append(r)
         }
         if lowScore > 0 { metrics.fallback(model: served.name, reason: "low_score", texts: lowScore) }
-        return Answer(results: results, timings: answer.timings)
+        guard let explain else { return Answer(results: results, timings: answer.timings) }
+        let started = ContinuousClock.now
+        results = try await explained(results, texts: req.texts, model: batcher.model, options: explain)
+        return Answer(results: results, timings: answer.timings, explain: ContinuousClock.now - started)
+    }
+
+    /// Each model answer with its explanation, for the label it gave. One text at a time, so
+    /// other requests' forward passes run between them; a timeout stops the ones not yet begun.
+    private func explained(_ results: [TextResult], texts: [String], model: any ServableModel,
+                           options: ExplainOptions) async throws -> [TextResult] {
+        let labels = model.info.labels
+        let jobs: [(Int, ExplainOptions)] = results.indices.compactMap { i in
+            guard results[i].answeredBy == .model else { return nil }
+            var o = options
+            o.target = results[i].label.flatMap { labels.firstIndex(of: $0) }
+            return (i, o)
+        }
+        let explanations: [Int: Explanation]
+        do {
+            explanations = try await withTimeout(timeout) {
+                var out: [Int: Explanation] = [:]
+                for (i, o) in jobs {
+                    try Task.checkCancellation()
+                    out[i] = try await model.explain(texts[i], options: o)
+                }
+                return out
+            }
+        } catch is TimeoutError {
+            throw APIError.limit(.requestTimeoutMs, "explanations took longer than \(timeout)")
+        } catch InferenceError.unsupportedTask(let why) {
+            throw APIError(.unsupportedTask, why)
+        } catch {
+            throw APIError(.inferenceError, "explanation failed: \(error)")
+        }
+        var out = results
+        for (i, x) in explanations { out[i].explanation = ExplanationResult(x) }
+        return out
+    }
+
+    /// Per-token scores of an entity request's windows through the model's queue (no rules).
+    func entities(_ served: ServedModel, _ encoded: DynamicBatcher.Encoded) async throws -> DynamicBatcher.Answer<[TokenScores]> {
+        try await modelOnly(served, endpoint: "entities") { try await $0.classifyTokens(encoded) }
     }
 
     func embed(_ served: ServedModel, _ encoded: DynamicBatcher.Encoded?) async throws -> DynamicBatcher.Answer<[[Float]]> {

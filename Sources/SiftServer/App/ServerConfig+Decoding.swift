@@ -57,6 +57,7 @@ extension ServerConfig.Limits {
         maxTextsPerRequest = try c.value(.maxTextsPerRequest, or: maxTextsPerRequest)
         maxCharsPerText = try c.value(.maxCharsPerText, or: maxCharsPerText)
         requestTimeoutMs = try c.value(.requestTimeoutMs, or: requestTimeoutMs)
+        maxExplainTexts = try c.value(.maxExplainTexts, or: maxExplainTexts)
     }
 }
 

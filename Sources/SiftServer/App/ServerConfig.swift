@@ -21,10 +21,14 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         public var maxTextsPerRequest: Int = 64
         public var maxCharsPerText: Int = 20_000
         public var requestTimeoutMs: Int = 10_000
+        /// Texts a classify request with `explain: true` may hold: each explanation costs about
+        /// `explain_steps` forward and backward passes (or one forward per word). 0 turns explanations off.
+        public var maxExplainTexts: Int = 4
         public init() {}
         enum CodingKeys: String, CodingKey, CaseIterable {
             case maxBodyBytes = "max_body_bytes", maxTextsPerRequest = "max_texts_per_request"
             case maxCharsPerText = "max_chars_per_text", requestTimeoutMs = "request_timeout_ms"
+            case maxExplainTexts = "max_explain_texts"
         }
     }
 
@@ -218,6 +222,9 @@ extension ServerConfig {
             throw ConfigError("\(source): \(field) must be positive (got \(value))")
         }
         if batching.maxWaitMs < 0 { throw ConfigError("\(source): batching.max_wait_ms must not be negative") }
+        if limits.maxExplainTexts < 0 {
+            throw ConfigError("\(source): limits.max_explain_texts must not be negative (got \(limits.maxExplainTexts); 0 turns explanations off)")
+        }
         if port < 0 || port > 65535 { throw ConfigError("\(source): port must be 0...65535 (got \(port))") }
         if let rl = auth.rateLimit, rl.requestsPerSecond <= 0 || rl.burst < 1 {
             throw ConfigError("\(source): auth.rate_limit needs requests_per_second > 0 and burst >= 1")

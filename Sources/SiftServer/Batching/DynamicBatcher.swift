@@ -46,6 +46,14 @@ public final class DynamicBatcher: Sendable {
         return Encoded(encodings: encodings, tokenize: ContinuousClock.now - start)
     }
 
+    /// Encodings the caller builds on its task (a long text's windows, an entity recognizer's
+    /// windows), timed as tokenizing.
+    public func encode(building: () throws -> [EncodedText]) rethrows -> Encoded {
+        let start = ContinuousClock.now
+        let encodings = try building()
+        return Encoded(encodings: encodings, tokenize: ContinuousClock.now - start)
+    }
+
     public func classify(_ encoded: Encoded) async throws -> Answer<[Classification]> {
         let r = try await queue.submit(.classify, encoded.encodings)
         guard case .classes(let out) = r.output else { throw ModelError("batcher: wrong output kind") }
@@ -55,6 +63,13 @@ public final class DynamicBatcher: Sendable {
     public func embed(_ encoded: Encoded) async throws -> Answer<[[Float]]> {
         let r = try await queue.submit(.embed, encoded.encodings)
         guard case .embeddings(let out) = r.output else { throw ModelError("batcher: wrong output kind") }
+        return Answer(output: out, timings: timings(r, encoded))
+    }
+
+    /// Per-token scores, one `TokenScores` per encoding (token classification).
+    public func classifyTokens(_ encoded: Encoded) async throws -> Answer<[TokenScores]> {
+        let r = try await queue.submit(.classifyTokens, encoded.encodings)
+        guard case .tokenScores(let out) = r.output else { throw ModelError("batcher: wrong output kind") }
         return Answer(output: out, timings: timings(r, encoded))
     }
 

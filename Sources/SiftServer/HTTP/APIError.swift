@@ -11,10 +11,14 @@ public enum APILimit: String, CaseIterable, Sendable {
     /// The model's maximum length in tokens, when `truncate` is false.
     case maxLength = "max_length"
     case requestTimeoutMs = "request_timeout_ms"
+    /// Texts to explain in one request (`explain: true`).
+    case maxExplainTexts = "max_explain_texts"
+    /// A request's sequences (windows of long texts) beyond what the model's queue can ever hold.
+    case maxQueueTexts = "max_queue_texts"
 
     public var status: HTTPResponse.Status {
         switch self {
-        case .maxBodyBytes, .maxTextsPerRequest: .contentTooLarge
+        case .maxBodyBytes, .maxTextsPerRequest, .maxExplainTexts, .maxQueueTexts: .contentTooLarge
         case .maxCharsPerText, .maxLength: .unprocessableContent
         case .requestTimeoutMs: .gatewayTimeout
         }
@@ -27,7 +31,9 @@ public enum APILimit: String, CaseIterable, Sendable {
         case .maxTextsPerRequest: "more texts than limits.max_texts_per_request"
         case .maxCharsPerText: "a text is longer than limits.max_chars_per_text (Unicode scalars)"
         case .maxLength: "truncate is false and a text is longer than the model's max length in tokens"
-        case .requestTimeoutMs: "inference took longer than limits.request_timeout_ms and the model has no fallback rules"
+        case .requestTimeoutMs: "inference took longer than limits.request_timeout_ms and the model has no fallback rules, or its explanations did"
+        case .maxExplainTexts: "explain is true and there are more texts than limits.max_explain_texts"
+        case .maxQueueTexts: "the request's sequences (texts, or their windows) are more than batching.max_queue_texts"
         }
     }
 }
@@ -126,7 +132,7 @@ public enum APIErrorCode: Hashable, Sendable, CaseIterable {
         case .notFound: "no such route"
         case .limitExceeded(let limit): limit.meaning
         case .invalidRequest: "a field has the wrong type or value, is unknown or missing (the message names it)"
-        case .unsupportedTask: "the model's task has no such endpoint (e.g. classify on an embedding model)"
+        case .unsupportedTask: "the model's task has no such endpoint or option (e.g. classify on an embedding model, entities on a text classifier)"
         case .rateLimited: "the caller is over its rate"
         case .internalError: "the server failed (e.g. a response could not be encoded)"
         case .inferenceError: "the model raised an error and has no fallback rules"

@@ -44,9 +44,19 @@ struct ClassifyRequest: Decodable {
     var threshold: Double?
     var rawScores: Bool
     var truncate: Bool
+    /// How texts longer than the model's length are read; nil is `truncate`.
+    var longText: LongTextRequest?
+    var explain: Bool
+    /// nil: integrated gradients for a fine-tuned head, occlusion otherwise.
+    var explainMethod: AttributionMethod?
+    var explainSteps: Int
+
+    static let defaultExplainSteps = 20
+    static let maxExplainSteps = 50
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case texts, topK = "top_k", threshold, rawScores = "raw_scores", truncate
+        case texts, topK = "top_k", threshold, rawScores = "raw_scores", truncate, longText = "long_text"
+        case explain, explainMethod = "explain_method", explainSteps = "explain_steps"
     }
 
     init(from decoder: any Decoder) throws {
@@ -57,6 +67,14 @@ struct ClassifyRequest: Decodable {
         threshold = try c.decodeIfPresent(Double.self, forKey: .threshold)
         rawScores = try c.decodeIfPresent(Bool.self, forKey: .rawScores) ?? false
         truncate = try c.decodeIfPresent(Bool.self, forKey: .truncate) ?? true
+        longText = try c.decodeIfPresent(LongTextRequest.self, forKey: .longText)
+        explain = try c.decodeIfPresent(Bool.self, forKey: .explain) ?? false
+        explainMethod = try c.decodeChoice(AttributionMethod.self, forKey: .explainMethod)
+        explainSteps = try c.decodeIfPresent(Int.self, forKey: .explainSteps) ?? Self.defaultExplainSteps
+        guard (1...Self.maxExplainSteps).contains(explainSteps) else {
+            throw DecodingError.dataCorruptedError(forKey: .explainSteps, in: c,
+                                                   debugDescription: "must be between 1 and \(Self.maxExplainSteps) (got \(explainSteps))")
+        }
     }
 }
 
@@ -70,7 +88,16 @@ extension ClassifyRequest: APIObject {
             .described("`labels` lists labels scoring at least this (multi-label default 0.5)")),
         .optional(.rawScores, Schema.boolean.defaulting(false).described("Also return the head's raw logits")),
         .optional(.truncate, Schema.boolean.defaulting(true)
-            .described("false: texts longer than the model's max length are refused (422, limit max_length)")),
+            .described("false: a text the model cannot read whole is refused (422, limit max_length): longer than the model's max length, "
+                       + "or, with long_text window, needing more than max_windows windows")),
+        .optional(.longText, Schema.ref(LongTextRequest.self)
+            .described("How a text longer than the model's max length is read (default: truncated)")),
+        .optional(.explain, Schema.boolean.defaulting(false)
+            .described("Explain each model answer word by word (at most limits.max_explain_texts texts; costly: run after the classification, one text at a time)")),
+        .optional(.explainMethod, Schema.enumeration(AttributionMethod.self)
+            .described("Default: integrated-gradients for a fine-tuned head, occlusion otherwise (SetFit heads)")),
+        .optional(.explainSteps, Schema.integer(minimum: 1, maximum: maxExplainSteps).defaulting(defaultExplainSteps)
+            .described("Integrated Gradients' quadrature points")),
     ]
 }
 
@@ -111,9 +138,11 @@ struct TextResult: Encodable, Equatable {
     var answeredBy: AnswerSource
     /// Index of the fallback rule that matched, when the rules answered.
     var rule: Int?
+    /// Why the model gave its label, when `explain` was asked (model answers only).
+    var explanation: ExplanationResult? = nil
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case label, score, labels, scores, logits, answeredBy = "answered_by", rule
+        case label, score, labels, scores, logits, answeredBy = "answered_by", rule, explanation
     }
 }
 
@@ -127,6 +156,7 @@ extension TextResult: APIObject {
         .optional(.logits, Schema.map(of: .number).described("Raw head outputs by label, when `raw_scores` is true")),
         .required(.answeredBy, Schema.enumeration(AnswerSource.self)),
         .optional(.rule, Schema.integer.described("Index of the fallback rule that matched")),
+        .optional(.explanation, Schema.ref(ExplanationResult.self).described("With `explain: true`, for answers of the model")),
     ]
 }
 

@@ -3,9 +3,11 @@ import Hummingbird
 import NIOCore
 import SiftEngine
 import SiftInference
+import SiftTokenizers
 
-/// `/v1/models...`: listing, classification and embeddings. Reads bodies itself so that size,
-/// encoding and JSON problems each get their own clear error.
+/// `/v1/models...`: listing, classification (long texts, explanations), embeddings, zero-shot
+/// and entities. Reads bodies itself so that size, encoding and JSON problems each get their own
+/// clear error.
 struct ModelsController: Sendable {
     let registry: ModelRegistry
     let limits: ServerConfig.Limits
@@ -17,6 +19,7 @@ struct ModelsController: Sendable {
         group.post("models/:name/classify", use: classify)
         group.post("models/:name/embed", use: embed)
         group.post("models/:name/zero-shot", use: zeroShot)
+        group.post("models/:name/entities", use: entities)
     }
 
     @Sendable func list(_ request: Request, context: SiftRequestContext) async throws -> Response {
@@ -41,6 +44,7 @@ struct ModelsController: Sendable {
             if served.info?.task == .embedding {
                 throw APIError(.unsupportedTask, "model '\(served.name)' has no classification head; use /embed")
             }
+            try refuseTokenClassifier(served)
             try checkLimits(req.texts)
             if let k = req.topK, k < 1 || (served.info.map { k > $0.labels.count } ?? false) {
                 throw APIError.invalid("field 'top_k' must be between 1 and the number of labels")
@@ -48,20 +52,111 @@ struct ModelsController: Sendable {
             if let t = req.threshold, !(0...1).contains(t) {
                 throw APIError.invalid("field 'threshold' must be between 0 and 1")
             }
-            let encoded = try encode(req.texts, truncate: req.truncate, served: served)
-            let answer = try await inference.classify(served, req, encoded)
+            let explain = try explainOptions(req, served)
+            let longText = req.longText?.options ?? .truncate
+            let encoded: DynamicBatcher.Encoded?
+            var windows: [Int]? = nil
+            if longText.mode == .truncate {
+                encoded = try encode(req.texts, truncate: req.truncate, served: served)
+            } else if let batcher = served.batcher {
+                let w = try encodeWindows(req.texts, longText, truncate: req.truncate, batcher)
+                encoded = w.encoded
+                windows = w.counts
+                try checkQueueRoom(w.encoded, batcher)
+            } else {
+                encoded = nil  // Failed to load: rules answer.
+            }
+            let answer = try await inference.classify(served, req, encoded, windows: windows, aggregation: longText.aggregation,
+                                                      explain: explain)
             let body = ClassifyResponse(model: served.name, version: served.version, requestID: context.requestID, results: answer.results)
             // Encoded before the audit row is written: a body that cannot be encoded is a 500, recorded as one.
-            let response = try JSONBody.response(.ok, body)
+            var response = try JSONBody.response(.ok, body)
             try await record(context, served, "classify", req.texts, start: start, status: 200,
                              answeredBy: answer.results.map(\.answeredBy),
                              labels: answer.results.map(\.label), scores: answer.results.map(\.score))
+            if let d = answer.explain { response.headers[.init(Self.explainHeader)!] = String(format: "%.3f", d.seconds * 1000) }
             return Self.withTimings(response, tokenize: encoded?.tokenize, answer.timings)
         } catch let error as APIError where error.code != .auditUnavailable {
             // Refusals and failures are on the record too (texts only if they were readable).
             try? await record(context, served, "classify", texts, start: start, status: Int(error.status.code),
                               answeredBy: [], labels: [], scores: [])
             throw error
+        }
+    }
+
+    /// What `explain: true` asks of a loaded model, checked before any inference: the per-request
+    /// cap, and a method the model's head allows (nil: no explanations, or the model failed to
+    /// load and only rules can answer, which explain nothing).
+    func explainOptions(_ req: ClassifyRequest, _ served: ServedModel) throws -> ExplainOptions? {
+        guard req.explain else { return nil }
+        if req.texts.count > limits.maxExplainTexts {
+            throw APIError.limit(.maxExplainTexts, limits.maxExplainTexts == 0
+                ? "explanations are turned off on this server (limits.max_explain_texts is 0)"
+                : "\(req.texts.count) texts to explain; the limit is \(limits.maxExplainTexts) per request")
+        }
+        guard let model = served.batcher?.model else { return nil }
+        let methods = model.attributionMethods
+        guard let preferred = methods.first else {
+            throw APIError(.unsupportedTask, "model '\(served.name)' cannot explain its answers")
+        }
+        let method = req.explainMethod ?? preferred
+        guard methods.contains(method) else {
+            throw APIError(.unsupportedTask, "field 'explain_method': \(method.rawValue) needs a fine-tuned classification head (pooler and classifier weights); model '\(served.name)' allows \(methods.map(\.rawValue).joined(separator: ", "))")
+        }
+        return ExplainOptions(method: method, output: .probability, steps: req.explainSteps)
+    }
+
+    /// A long-text policy's windows of each text, tokenized once here. With `truncate: false`, a
+    /// text the model cannot read whole is refused: under window, one needing more than
+    /// `max_windows` windows; under head-tail, one over the model's max length (its middle is cut).
+    func encodeWindows(_ texts: [String], _ o: LongTextOptions, truncate: Bool, _ batcher: DynamicBatcher) throws
+        -> (encoded: DynamicBatcher.Encoded, counts: [Int]) {
+        // One window more than allowed tells whether a text needs more.
+        var probe = o
+        probe.maxWindows = min(o.maxWindows, Int.max - 1) + 1
+        var counts: [Int] = []
+        let encoded = try batcher.encode(building: {
+            let all: [[EncodedText]]
+            do {
+                all = try batcher.model.encode(texts, longText: probe)
+            } catch InferenceError.unsupportedTask(let why) {
+                throw APIError(.unsupportedTask, "field 'long_text.mode': \(why)")
+            } catch InferenceError.badInput(let why) {
+                throw APIError.invalid("field 'long_text.stride': \(why)")
+            }
+            var kept: [EncodedText] = []
+            let max = batcher.model.info.maxLength
+            for (i, w) in all.enumerated() {
+                if !truncate {
+                    if o.mode == .window, w.count > o.maxWindows {
+                        throw APIError.limit(.maxLength, "texts[\(i)] needs more than \(o.maxWindows) windows (long_text.max_windows) and truncate is false")
+                    }
+                    if o.mode != .window, let e = w.first, e.fullLength > max {
+                        throw APIError.limit(.maxLength, "texts[\(i)] is \(e.fullLength) tokens; the model takes \(max) and truncate is false")
+                    }
+                }
+                let cut = w.prefix(o.maxWindows)
+                kept += cut
+                counts.append(cut.count)
+            }
+            return kept
+        })
+        return (encoded, counts)
+    }
+
+    /// A request of more sequences than the model's queue holds could never be queued: refused
+    /// as too large (413), not as overload (503), which a retry would not cure.
+    func checkQueueRoom(_ encoded: DynamicBatcher.Encoded, _ batcher: DynamicBatcher) throws {
+        let room = batcher.options.maxQueueTexts
+        if encoded.encodings.count > room {
+            throw APIError.limit(.maxQueueTexts, "the texts make \(encoded.encodings.count) windows; the model's queue holds \(room) (batching.max_queue_texts)")
+        }
+    }
+
+    /// Text routes on a token classifier point to the entities route.
+    func refuseTokenClassifier(_ served: ServedModel) throws {
+        if served.info?.task == .tokenClassification {
+            throw APIError(.unsupportedTask, "model '\(served.name)' labels tokens (token classification); use /v1/models/\(served.name)/entities")
         }
     }
 
@@ -72,6 +167,7 @@ struct ModelsController: Sendable {
         do {
             let req: EmbedRequest = try await decodeBody(request, context)
             texts = req.texts
+            try refuseTokenClassifier(served)
             try checkLimits(req.texts)
             let encoded = try encode(req.texts, truncate: req.truncate, served: served)
             let answer = try await inference.embed(served, encoded)
@@ -95,6 +191,7 @@ struct ModelsController: Sendable {
         do {
             let req: ZeroShotRequest = try await decodeBody(request, context)
             texts = req.texts
+            try refuseTokenClassifier(served)
             try checkLimits(req.texts)
             if let i = ZeroShotClassifier.firstEmpty(req.texts) {
                 throw APIError.invalid("texts[\(i)] is empty; zero-shot needs something to classify")
@@ -146,6 +243,57 @@ struct ModelsController: Sendable {
         }
     }
 
+    @Sendable func entities(_ request: Request, context: SiftRequestContext) async throws -> Response {
+        let start = ContinuousClock.now
+        let served = try model(context)
+        var texts: [String] = []
+        do {
+            let req: EntitiesRequest = try await decodeBody(request, context)
+            texts = req.texts
+            if let task = served.info?.task, task != .tokenClassification {
+                throw APIError(.unsupportedTask, "model '\(served.name)' does not label tokens (its task is \(task.rawValue)); entities need a token classifier (BertForTokenClassification)")
+            }
+            try checkLimits(req.texts)
+            guard let batcher = served.batcher else {
+                throw APIError(.modelUnavailable, "model '\(served.name)' failed to load")
+            }
+            guard let recognizer = batcher.model.entityRecognizer else {
+                throw APIError(.unsupportedTask, "model '\(served.name)' has no entity pipeline")
+            }
+            let options = req.options
+            do { try recognizer.validate(options) } catch let e as InferenceError {
+                throw APIError.invalid("field 'stride': \(e.localizedDescription)")
+            }
+            // Every window of every text, with its offsets, tokenized here; one queue submission.
+            var windows: [[Encoding]] = []
+            let encoded = batcher.encode(building: {
+                windows = req.texts.map { recognizer.windows($0, options: options) }
+                return EntityRecognizer.inputs(windows.flatMap { $0 })
+            })
+            try checkQueueRoom(encoded, batcher)
+            let answer = try await inference.entities(served, encoded)
+            var found: [[Entity]] = []
+            var k = 0
+            for (text, w) in zip(req.texts, windows) {
+                found.append(recognizer.entities(text, windows: w, scores: Array(answer.output[k..<(k + w.count)]), options: options))
+                k += w.count
+            }
+            let body = EntitiesResponse(model: served.name, version: served.version, requestID: context.requestID,
+                                        results: found.map { EntitiesTextResult(entities: $0.map(EntityResult.init)) })
+            let response = try JSONBody.response(.ok, body)
+            // One label and score per entity, texts in order.
+            let all = found.flatMap { $0 }
+            try await record(context, served, "entities", req.texts, start: start, status: 200,
+                             answeredBy: Array(repeating: .model, count: found.count),
+                             labels: all.map(\.label), scores: all.map { Double($0.score) })
+            return Self.withTimings(response, tokenize: encoded.tokenize, answer.timings)
+        } catch let error as APIError where error.code != .auditUnavailable {
+            try? await record(context, served, "entities", texts, start: start, status: Int(error.status.code),
+                              answeredBy: [], labels: [], scores: [])
+            throw error
+        }
+    }
+
     // MARK: Steps shared by the routes
 
     /// The named model, if the name is well-formed, known and the caller may use it.
@@ -191,8 +339,8 @@ struct ModelsController: Sendable {
             throw APIError(.invalidJSON, "request body must be a JSON object")
         } catch let DecodingError.typeMismatch(_, ctx) {
             throw APIError.invalid("field '\(ctx.codingPath.dotted)' has the wrong type: \(Self.expected(ctx))")
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw APIError.invalid("missing field '\(key.stringValue)'")
+        } catch let DecodingError.keyNotFound(key, ctx) {
+            throw APIError.invalid("missing field '\((ctx.codingPath + [key]).dotted)'")
         } catch let DecodingError.valueNotFound(_, ctx) {
             throw APIError.invalid("field '\(ctx.codingPath.dotted)' must not be null")
         } catch let DecodingError.dataCorrupted(ctx) {
@@ -201,13 +349,24 @@ struct ModelsController: Sendable {
     }
 
     static func expected(_ ctx: DecodingError.Context) -> String {
-        switch ctx.codingPath.first?.stringValue {
+        let path = ctx.codingPath.map(\.stringValue)
+        if path.first == "long_text" {
+            switch path.count > 1 ? path[1] : "" {
+            case "": return "must be an object"
+            case "mode", "aggregation": return "must be a string"
+            case "stride", "max_windows": return "must be an integer"
+            default: return ctx.debugDescription
+            }
+        }
+        return switch path.first {
         case "texts": "must be a string or an array of strings"
-        case "top_k": "must be an integer"
+        case "top_k", "explain_steps": "must be an integer"
+        case "stride": "must be an integer or null"
         case "threshold": "must be a number"
-        case "raw_scores", "truncate", "multi_label": "must be true or false"
+        case "raw_scores", "truncate", "multi_label", "explain": "must be true or false"
         case "labels": "must be an array of strings or a comma-separated string"
-        case "hypothesis_template": "must be a string"
+        case "ignore_labels": "must be an array of strings"
+        case "hypothesis_template", "aggregation", "explain_method": "must be a string"
         default: ctx.debugDescription
         }
     }
@@ -243,6 +402,8 @@ struct ModelsController: Sendable {
 
     /// Response headers with where the request's time went, in milliseconds.
     static let tokenizeHeader = "x-sift-tokenize-ms", queueHeader = "x-sift-queue-ms", inferenceHeader = "x-sift-inference-ms"
+    /// The explanations' time (explain: true), after the classification's.
+    static let explainHeader = "x-sift-explain-ms"
 
     static func withTimings(_ response: Response, tokenize: Duration?, _ timings: PhaseTimings?) -> Response {
         var r = response
@@ -282,7 +443,7 @@ extension ZeroShotClassifier {
         case .regression: .regression
         case .embedding: nil
         case .tokenClassification:
-            throw InferenceError.unsupportedTask("this model labels tokens (token classification); zero-shot needs an NLI classifier or an embedding model")
+            throw InferenceError.unsupportedTask("this model labels tokens (token classification); zero-shot needs an NLI classifier or an embedding model; use /v1/models/\(info.name)/entities")
         }
         try self.init(method: problem == nil ? .embedding : .nli, head: problem.map { (info.labels, $0) }, labels: labels,
                       template: template, multiLabel: multiLabel)

@@ -58,25 +58,35 @@ enum OpenAPIDocument {
                      success: [.init(status: .ok, description: "OpenAPI 3 document", schema: Schema(type: "object"))]),
         APIOperation(method: .get, path: "/v1/models", summary: "Models the caller may use", secured: true,
                      success: [.init(status: .ok, description: "OK", schema: .ref(ModelListing.self))]),
-        APIOperation(method: .post, path: "/v1/models/{name}/classify", summary: "Classify texts", secured: true,
+        APIOperation(method: .post, path: "/v1/models/{name}/classify",
+                     summary: "Classify texts (long texts in windows, explanations on request)", secured: true,
                      request: .ref(ClassifyRequest.self),
                      success: [.init(status: .ok, description: "OK", schema: .ref(ClassifyResponse.self))],
-                     ownErrors: modelRouteErrors + [.unsupportedTask]),
+                     ownErrors: modelRouteErrors + [.unsupportedTask, .limitExceeded(.maxExplainTexts), .limitExceeded(.maxQueueTexts)]),
         APIOperation(method: .post, path: "/v1/models/{name}/embed", summary: "Sentence embeddings", secured: true,
                      request: .ref(EmbedRequest.self),
                      success: [.init(status: .ok, description: "OK", schema: .ref(EmbedResponse.self))],
-                     ownErrors: modelRouteErrors),
+                     ownErrors: modelRouteErrors + [.unsupportedTask]),
         APIOperation(method: .post, path: "/v1/models/{name}/zero-shot",
                      summary: "Score texts against labels given in the request (NLI or embedding model)", secured: true,
                      request: .ref(ZeroShotRequest.self),
                      success: [.init(status: .ok, description: "OK", schema: .ref(ZeroShotResponse.self))],
                      ownErrors: modelRouteErrors + [.unsupportedTask]),
+        APIOperation(method: .post, path: "/v1/models/{name}/entities",
+                     summary: "Entities in texts (a token classifier; the token-classification pipeline's grouping)", secured: true,
+                     request: .ref(EntitiesRequest.self),
+                     success: [.init(status: .ok, description: "OK", schema: .ref(EntitiesResponse.self))],
+                     // No truncate field, so never max_length.
+                     ownErrors: modelRouteErrors.filter { $0 != .limitExceeded(.maxLength) }
+                        + [.unsupportedTask, .limitExceeded(.maxQueueTexts)]),
     ]
 
     /// Every body type, each under `#/components/schemas/<schemaName>`.
     static var components: [any APIObject.Type] { [
         ClassifyRequest.self, EmbedRequest.self, ClassifyResponse.self, TextResult.self, EmbedResponse.self,
         ZeroShotRequest.self, ZeroShotResponse.self, ZeroShotTextResult.self,
+        LongTextRequest.self, ExplanationResult.self, WordAttribution.self,
+        EntitiesRequest.self, EntitiesResponse.self, EntitiesTextResult.self, EntityResult.self,
         ModelListing.self, ModelListing.Entry.self, HealthStatus.self, APIError.Body.self, APIError.Body.Inner.self,
     ] }
 
@@ -100,7 +110,7 @@ enum OpenAPIDocument {
             "info": .object([
                 "title": "Sift classification service",
                 "version": "1.0.0",
-                "description": .string("Batched, authenticated, audited text classification and embeddings over BERT-family models. "
+                "description": .string("Batched, authenticated, audited text classification, embeddings, zero-shot and entities over BERT-family models. "
                     + "Every error has the shape of `Error`; the codes by status: "
                     + errorStatuses().map { "\($0.status.code) " + APIErrorCode.names($0.codes).joined(separator: ", ") }
                         .joined(separator: "; ") + "."),

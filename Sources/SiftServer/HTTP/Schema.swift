@@ -77,6 +77,8 @@ struct Schema: Sendable, Equatable {
     var minItems: Int?
     var pattern: String?
     var defaultValue: JSONValue?
+    /// OpenAPI 3.0's `nullable`: null is a value of its own (e.g. `stride: null`).
+    var nullable: Bool?
 
     var items: Schema? { itemsBox.first }
 
@@ -100,6 +102,7 @@ struct Schema: Sendable, Equatable {
         if let minItems { o["minItems"] = .int(minItems) }
         if let pattern { o["pattern"] = .string(pattern) }
         if let defaultValue { o["default"] = defaultValue }
+        if let nullable { o["nullable"] = .bool(nullable) }
         return .object(o)
     }
 
@@ -111,6 +114,7 @@ struct Schema: Sendable, Equatable {
     static let integer = Schema(type: "integer")
 
     static func integer(minimum: Int) -> Schema { Schema(type: "integer", minimum: minimum) }
+    static func integer(minimum: Int, maximum: Int) -> Schema { Schema(type: "integer", minimum: minimum, maximum: maximum) }
     static func number(minimum: Int, maximum: Int) -> Schema { Schema(type: "number", minimum: minimum, maximum: maximum) }
     static func string(pattern: String) -> Schema { Schema(type: "string", pattern: pattern) }
 
@@ -149,9 +153,20 @@ struct Schema: Sendable, Equatable {
         return s
     }
 
-    func defaulting(_ value: Bool) -> Schema {
+    func defaulting(_ value: Bool) -> Schema { defaulting(json: .bool(value)) }
+    func defaulting(_ value: Int) -> Schema { defaulting(json: .int(value)) }
+    func defaulting(_ value: String) -> Schema { defaulting(json: .string(value)) }
+
+    func defaulting(json value: JSONValue) -> Schema {
         var s = self
-        s.defaultValue = .bool(value)
+        s.defaultValue = value
+        return s
+    }
+
+    /// Null allowed besides the schema's own values.
+    var orNull: Schema {
+        var s = self
+        s.nullable = true
         return s
     }
 }

@@ -4,23 +4,35 @@ import SiftEngine
 import SiftInference
 
 /// `ServableModel` over a model folder: one with a classification head is served for classify
-/// and embed (pooling over the same encoder); one without (e.g. a sentence-transformers folder)
-/// for embed only. Forward passes run on the backend's own serial queue (see `EngineBackend`).
+/// (explanations included) and embed (pooling over the same encoder); one without (e.g. a
+/// sentence-transformers folder) for embed only; a token classifier for entities only. Forward
+/// passes and explanations run on the backend's own serial queue (see `EngineBackend`).
 public final class EngineModel: ServableModel {
     public let info: ModelInfo
     public let backend: EngineBackend
+    public let entityRecognizer: EntityRecognizer?
 
     public init(name: String, directory: URL, version: String? = nil, maxLength: Int? = nil) throws {
         let bundle = try ModelBundle(directory: directory, maxLength: maxLength)
         backend = EngineBackend(bundle: bundle, label: name)
-        info = ModelInfo(name: name, version: version ?? Self.fingerprint(directory), labels: bundle.labels,
-                         task: bundle.task, maxLength: bundle.maxLength)
+        entityRecognizer = bundle.tokenClassifier == nil ? nil : try bundle.requireEntityRecognizer()
+        // A token classifier lists its token labels (B-PER, ...).
+        info = ModelInfo(name: name, version: version ?? Self.fingerprint(directory),
+                         labels: bundle.tokenClassifier?.labels ?? bundle.labels, task: bundle.task, maxLength: bundle.maxLength)
     }
 
     public func encode(_ texts: [String]) -> [EncodedText] { backend.encode(texts) }
     public func encode(pairs: [(String, String)]) -> [EncodedText] { backend.encode(pairs: pairs) }
+    public func encode(_ texts: [String], longText: LongTextOptions) throws -> [[EncodedText]] {
+        try backend.encode(texts, longText: longText)
+    }
     public func classify(_ batch: PackedBatch) async throws -> [Classification] { try await backend.classify(batch) }
     public func embed(_ batch: PackedBatch) async throws -> [[Float]] { try await backend.embed(batch) }
+    public func classifyTokens(_ batch: PackedBatch) async throws -> [TokenScores] { try await backend.classifyTokens(batch) }
+    public var attributionMethods: [AttributionMethod] { backend.attributionMethods }
+    public func explain(_ text: String, options: ExplainOptions) async throws -> Explanation {
+        try await backend.explain(text, options: options)
+    }
 
     /// A short, stable version when none is configured: SHA-256 over config.json and the
     /// weights' size and modification time (hashing hundreds of MB at start-up is not worth it).

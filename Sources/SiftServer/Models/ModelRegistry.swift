@@ -98,4 +98,10 @@ struct RenamedModel: ServableModel {
     func encode(pairs: [(String, String)]) -> [EncodedText] { base.encode(pairs: pairs) }
     func classify(_ batch: PackedBatch) async throws -> [Classification] { try await base.classify(batch) }
     func embed(_ batch: PackedBatch) async throws -> [[Float]] { try await base.embed(batch) }
+    // Every requirement with a default is forwarded too, or the wrapper would answer with the default.
+    func classifyTokens(_ batch: PackedBatch) async throws -> [TokenScores] { try await base.classifyTokens(batch) }
+    func encode(_ texts: [String], longText: LongTextOptions) throws -> [[EncodedText]] { try base.encode(texts, longText: longText) }
+    var entityRecognizer: EntityRecognizer? { base.entityRecognizer }
+    var attributionMethods: [AttributionMethod] { base.attributionMethods }
+    func explain(_ text: String, options: ExplainOptions) async throws -> Explanation { try await base.explain(text, options: options) }
 }

@@ -24,6 +24,23 @@ public struct ModelInfo: Sendable, Equatable {
 /// fallback are testable without weights.
 public protocol ServableModel: InferenceBackend {
     var info: ModelInfo { get }
+    /// A token classifier's entity pipeline (windows with offsets, the pipeline's grouping),
+    /// used on the request's task; nil for every other model (and for fakes).
+    var entityRecognizer: EntityRecognizer? { get }
+    /// How this model's answers can be explained: empty when they cannot (fakes, embedders,
+    /// token classifiers); integrated gradients needs a fine-tuned head.
+    var attributionMethods: [AttributionMethod] { get }
+    /// Explains one text, on the model's serial queue (one explanation at a time, between
+    /// forward passes).
+    func explain(_ text: String, options: ExplainOptions) async throws -> Explanation
+}
+
+extension ServableModel {
+    public var entityRecognizer: EntityRecognizer? { nil }
+    public var attributionMethods: [AttributionMethod] { [] }
+    public func explain(_ text: String, options: ExplainOptions) async throws -> Explanation {
+        throw InferenceError.unsupportedTask("model '\(info.name)' cannot explain its answers")
+    }
 }
 
 /// Builds a model from its configured spec; injected so tests (and the CLI) choose the backend.
