@@ -24,7 +24,8 @@ func withStandardInput<T>(_ text: String, _ body: () async throws -> T) async th
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     }
 
-    static let readers: Set<String> = ["RedactCommand", "TokenizeCommand", "EmbedCommand", "PredictCommand", "ZeroShotCommand"]
+    static let readers: Set<String> = ["RedactCommand", "TokenizeCommand", "EmbedCommand", "PredictCommand", "ZeroShotCommand",
+                                       "NERCommand", "ExplainCommand"]
 
     @Test func theCommandsWhoseHelpMentionsStandardInputAreTheOnesTestedHere() {
         func all(_ c: ParsableCommand.Type) -> [ParsableCommand.Type] {
@@ -73,6 +74,18 @@ func withStandardInput<T>(_ text: String, _ body: () async throws -> T) async th
             "predict", TestPaths.fixture("tiny-bert/single-label").path, "-i", "-", "-o", predicted.path]) as? PredictCommand)
         try await withStandardInput("the first of them\nit\nthree\n") { try await predict.run() }
         #expect(try String(contentsOf: predicted, encoding: .utf8).split(separator: "\n").count == 3)
+    }
+
+    @Test func nerAndExplainReadStandardInput() async throws {
+        let entities = dir.appendingPathComponent("n.jsonl"), explained = dir.appendingPathComponent("x.jsonl")
+        let ner = try #require(try SiftCommand.parseAsRoot([
+            "ner", TestPaths.fixture("entities/tiny-ner").path, "-o", entities.path]) as? NERCommand)
+        try await withStandardInput("Angela Merkel visited Paris\nno one\n") { try await ner.run() }
+        #expect(try String(contentsOf: entities, encoding: .utf8).split(separator: "\n").count == 2)
+        let explain = try #require(try SiftCommand.parseAsRoot([
+            "explain", TestPaths.fixture("entities/tiny-cls").path, "-i", "-", "-o", explained.path, "--method", "occlusion"]) as? ExplainCommand)
+        try await withStandardInput("great value\nslow delivery\nok\n") { try await explain.run() }
+        #expect(try String(contentsOf: explained, encoding: .utf8).split(separator: "\n").count == 3)
     }
 
     @Test func zeroShotReadsStandardInput() async throws {

@@ -57,8 +57,10 @@ extension BertModel {
         guard let head = classificationHead else { return }
         // ∂lastHidden from the head, then the encoder from the top layer down.
         let dh = acts.gradients.dh.zeroed(N * config.hiddenSize)
-        head.backward(batch, acts: acts, parameters: parameters, dlogits: dlogits, grads: grads, trainable: trainable, dhidden: dh)
-        backwardEncoder(batch, acts: acts, dhidden: dh, grads: grads, trainable: trainable)
+        BLAS.threaded {
+            head.backward(batch, acts: acts, parameters: parameters, dlogits: dlogits, grads: grads, trainable: trainable, dhidden: dh)
+            backwardEncoder(batch, acts: acts, dhidden: dh, grads: grads, trainable: trainable)
+        }
     }
 
     /// ∂output/∂(the embeddings module's output, `hidden(0)`) [N,C] for attributions (Captum's
@@ -75,8 +77,10 @@ extension BertModel {
         dEmbeddings.update(repeating: 0, count: N * config.hiddenSize)
         if N == 0 { return }
         let dh = acts.gradients.dh.zeroed(N * config.hiddenSize)
-        head.backward(batch, acts: acts, parameters: parameters, dlogits: dlogits, grads: nil, trainable: .nothing, dhidden: dh)
-        backwardEncoder(batch, acts: acts, dhidden: dh, grads: nil, trainable: .nothing, dEmbeddings: dEmbeddings)
+        BLAS.threaded {
+            head.backward(batch, acts: acts, parameters: parameters, dlogits: dlogits, grads: nil, trainable: .nothing, dhidden: dh)
+            backwardEncoder(batch, acts: acts, dhidden: dh, grads: nil, trainable: .nothing, dEmbeddings: dEmbeddings)
+        }
     }
 
     /// `inputGradient` for heads outside the model, given ∂output/∂lastHidden [N,C].
@@ -88,7 +92,7 @@ extension BertModel {
         if N == 0 { return }
         let dh = acts.gradients.dh.zeroed(N * config.hiddenSize)
         dh.update(from: dlastHidden, count: N * config.hiddenSize)
-        backwardEncoder(batch, acts: acts, dhidden: dh, grads: nil, trainable: .nothing, dEmbeddings: dEmbeddings)
+        BLAS.threaded { backwardEncoder(batch, acts: acts, dhidden: dh, grads: nil, trainable: .nothing, dEmbeddings: dEmbeddings) }
     }
 
     /// The backward pass of the encoder alone, for heads that live outside the model (sentence
@@ -102,7 +106,7 @@ extension BertModel {
         if N == 0 { return }
         let dh = acts.gradients.dh.zeroed(N * config.hiddenSize)
         dh.update(from: dlastHidden, count: N * config.hiddenSize)
-        backwardEncoder(batch, acts: acts, dhidden: dh, grads: grads, trainable: trainable)
+        BLAS.threaded { backwardEncoder(batch, acts: acts, dhidden: dh, grads: grads, trainable: trainable) }
     }
 
     /// Backward of `forwardEncoder`: given ∂loss/∂lastHidden in `dh` [N,C] (consumed: it is the

@@ -161,7 +161,7 @@ public final class BertModel: @unchecked Sendable {
         if acts.workers > 1 {
             try BLAS.singleThreaded { try forwardOneLane(batch, acts: acts, outputs: outputs, dropout: dropout, embeddingOutput: embeddingOutput) }
         } else {
-            try forwardOneLane(batch, acts: acts, outputs: outputs, dropout: dropout, embeddingOutput: embeddingOutput)
+            try BLAS.threaded { try forwardOneLane(batch, acts: acts, outputs: outputs, dropout: dropout, embeddingOutput: embeddingOutput) }
         }
     }
 

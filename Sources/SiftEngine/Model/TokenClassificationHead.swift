@@ -21,16 +21,20 @@ public struct TokenClassificationHead: Sendable {
     /// logits [N,L] = input · Wᵀ + b, where input is `acts.lastHidden` (or its dropped copy).
     public func forward(model: BertModel, input: UnsafePointer<Float>, tokens n: Int, logits: UnsafeMutablePointer<Float>) {
         let p = model.parameters
-        Ops.linearForward(out: logits, inp: input, weight: p.pointer(classifier.weight), bias: p.pointer(classifier.bias),
-                          n: n, inChannels: classifier.inFeatures, outChannels: classifier.outFeatures)
+        BLAS.threaded {
+            Ops.linearForward(out: logits, inp: input, weight: p.pointer(classifier.weight), bias: p.pointer(classifier.bias),
+                              n: n, inChannels: classifier.inFeatures, outChannels: classifier.outFeatures)
+        }
     }
 
     /// ADDS ∂loss/∂W, ∂loss/∂b into `grads` (when given) and ∂loss/∂input into `dhidden` [N,C],
     /// given ∂loss/∂logits [N,L]. `input` must be what the forward read.
     public func backward(model: BertModel, input: UnsafePointer<Float>, tokens n: Int, dlogits: UnsafePointer<Float>,
                          grads: ParameterBuffer?, dhidden: UnsafeMutablePointer<Float>) {
-        Backward.linear(dinp: dhidden, dweight: grads?.pointer(classifier.weight), dbias: grads?.pointer(classifier.bias),
-                        dout: dlogits, inp: input, weight: model.parameters.pointer(classifier.weight),
-                        N: n, C: classifier.inFeatures, OC: classifier.outFeatures)
+        BLAS.threaded {
+            Backward.linear(dinp: dhidden, dweight: grads?.pointer(classifier.weight), dbias: grads?.pointer(classifier.bias),
+                            dout: dlogits, inp: input, weight: model.parameters.pointer(classifier.weight),
+                            N: n, C: classifier.inFeatures, OC: classifier.outFeatures)
+        }
     }
 }

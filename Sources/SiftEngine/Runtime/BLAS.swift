@@ -25,23 +25,49 @@ public enum BLAS {
         return "\(model), \(cores) cores; \(features.joined(separator: " ")); OpenBLAS core \(coreName), \(threads) threads"
     }
 
-    private static let singleLock = NSLock()
+    private static let singleLock = NSCondition()
     nonisolated(unsafe) private static var singleDepth = 0
     nonisolated(unsafe) private static var singleSaved = 1
+    nonisolated(unsafe) private static var threadedUsers = 0
 
     /// Runs `body` with OpenBLAS single-threaded, for code that spreads its own work over cores
     /// (inference lanes, column-split sgemms, attention). Nested and concurrent callers (two
     /// models serving at once) share one switch: the first in sets 1 thread, the last out
-    /// restores the previous count, so no caller ever sees another's setting mid-call.
+    /// restores the previous count, so no caller ever sees another's setting mid-call. The
+    /// count never flips while a `threaded` section (a backward pass on OpenBLAS's own threads)
+    /// runs elsewhere: OpenBLAS crashes when its thread count changes under a running call.
     public static func singleThreaded<T>(_ body: () throws -> T) rethrows -> T {
         singleLock.lock()
-        if singleDepth == 0 { singleSaved = threads; if singleSaved != 1 { threads = 1 } }
+        if singleDepth == 0 {
+            while threadedUsers > 0 { singleLock.wait() }
+            singleSaved = threads; if singleSaved != 1 { threads = 1 }
+        }
         singleDepth += 1
         singleLock.unlock()
         defer {
             singleLock.lock()
             singleDepth -= 1
-            if singleDepth == 0 && singleSaved != 1 { threads = singleSaved }
+            if singleDepth == 0 && singleSaved != 1 {
+                while threadedUsers > 0 { singleLock.wait() }
+                threads = singleSaved
+            }
+            singleLock.broadcast()
+            singleLock.unlock()
+        }
+        return try body()
+    }
+
+    /// Runs `body` (BLAS calls at whatever thread count is set) with the count held: a
+    /// concurrent `singleThreaded` waits to change it until `body` is done. `body` must not call
+    /// `singleThreaded` itself (it would wait for its own section).
+    public static func threaded<T>(_ body: () throws -> T) rethrows -> T {
+        singleLock.lock()
+        threadedUsers += 1
+        singleLock.unlock()
+        defer {
+            singleLock.lock()
+            threadedUsers -= 1
+            singleLock.broadcast()
             singleLock.unlock()
         }
         return try body()

@@ -65,13 +65,12 @@ public final class Optimization: @unchecked Sendable {
         }
         var logits = [Float](repeating: 0, count: B * L)
         for i in 0..<B { for k in 0..<L { logits[i * L + k] = b[k] } }
-        BLAS.sgemm(transA: false, transB: true, m: B, n: L, k: C, a: x, lda: C, b: w, ldb: C,
-                   beta: 1, c: &logits, ldc: L)
+        BLAS.threaded { BLAS.sgemm(transA: false, transB: true, m: B, n: L, k: C, a: x, lda: C, b: w, ldb: C, beta: 1, c: &logits, ldc: L) }
         var dlogits = [Float](repeating: 0, count: B * L)
         let value = loss.compute(logits: logits, targets: targets, B: B, K: L, dlogits: &dlogits, scale: scale)
         guard value.isFinite else { throw TrainError.badInput("the loss became \(value) (learning rate too high?)") }
         lastLogits = logits
-        Backward.linear(dinp: nil, dweight: gw, dbias: gb, dout: dlogits, inp: x, weight: w, N: B, C: C, OC: L)
+        BLAS.threaded { Backward.linear(dinp: nil, dweight: gw, dbias: gb, dout: dlogits, inp: x, weight: w, N: B, C: C, OC: L) }
         return value
     }
 

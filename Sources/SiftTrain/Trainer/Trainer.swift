@@ -418,8 +418,10 @@ public final class Trainer: @unchecked Sendable {
             features.withUnsafeBufferPointer { f in
                 logits.withUnsafeMutableBufferPointer { o in
                     for r in 0..<d.count { for k in 0..<L { o[r * L + k] = p["classifier.bias"]![k] } }
-                    BLAS.sgemm(transA: false, transB: true, m: d.count, n: L, k: C, a: f.baseAddress!, lda: C,
-                               b: p["classifier.weight"]!.baseAddress!, ldb: C, beta: 1, c: o.baseAddress!, ldc: L)
+                    BLAS.threaded {
+                        BLAS.sgemm(transA: false, transB: true, m: d.count, n: L, k: C, a: f.baseAddress!, lda: C,
+                                   b: p["classifier.weight"]!.baseAddress!, ldb: C, beta: 1, c: o.baseAddress!, ldc: L)
+                    }
                 }
             }
         } else {
