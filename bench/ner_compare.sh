@@ -13,12 +13,11 @@ PY=.venv/bin/python
 BASE=.models/all-MiniLM-L6-v2
 DATA=out/bench-ner-data
 python3 bench/ner_synthetic.py "$DATA" >/dev/null
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
 now() { date +%s.%N; }
 t0=$(now)
 "$SIFT" train --task token-classification --base "$BASE" --train "$DATA/train.conll" --validation "$DATA/validation.conll" \
   --test "$DATA/test.conll" --out out/bench-ner-sift --epochs "$EPOCHS" --batch-size 32 --learning-rate 5e-5 --max-length 128 \
-  --seed 42 --quiet 2>&1 | grep -E "^epoch|test set|^test" | sed 's/^/sift: /'
+  --seed 42 --quiet 2>&1 | grep -E "machine:|^epoch|test set|^test" | sed 's/^/sift: /'
 t1=$(now)
 "$PY" bench/ner_reference.py "$BASE" "$DATA" "$EPOCHS" 32 5e-5 128 2 42 2>/dev/null | sed 's/^/python: /'
 t2=$(now)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SiftData
+import SiftEngine
 import SiftEval
 import SiftTrain
 
@@ -71,6 +72,7 @@ extension TrainCommand {
     /// `sift train --task token-classification`: tagged data in, a BertForTokenClassification folder out.
     func runTokenClassification() throws {
         let log = CLILog.logger("sift.train")
+        log.info("machine: \(BLAS.machineDescription)")
         func read(_ path: String) throws -> [TaggedExample] {
             try TaggedDataReader(url: URL(fileURLWithPath: path), options: TaggedReadOptions(validator: TagValidator(scheme: tagScheme))).readAll()
         }
