@@ -46,7 +46,10 @@ struct TrainCommand: AsyncParsableCommand {
         Dropout (as transformers in train mode) uses the base model's config.json rates unless \
         --hidden-dropout / --attention-dropout / --classifier-dropout override them; overrides \
         are saved in the output config.json. --mode head-only applies only the classifier \
-        dropout (the frozen encoder runs in eval mode).
+        dropout (the frozen encoder runs in eval mode). --long-text window trains on every \
+        window of a long text with the text's label, and validation / test combine each \
+        document's windows (--window-aggregation) as predict does. --task token-classification \
+        trains a tagger from CoNLL or JSONL (docs/entities.md).
         """)
 
     @Option(help: "sequence-classification (a label per text) or token-classification (a tag per word: entities).")
@@ -102,6 +105,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Flag(help: "token-classification: label every sub-token (later ones with the word's I- tag) instead of the first only.") var labelAllTokens = false
     @Option(help: "token-classification: how entities are scored: lenient (seqeval's default) or strict-iob2, strict-iobes, ...")
     var entityEval: EntityEvaluationMode = .lenient
+    @OptionGroup var longText: LongTextCLIOptions
     @Flag(help: "Resume from OUT/checkpoint.") var resume = false
     @Flag(help: "No progress (bar on a terminal, log lines otherwise).") var quiet = false
     @Option(help: "Seconds between progress lines when stderr is not a terminal.") var progressInterval = 10.0
@@ -111,9 +115,11 @@ struct TrainCommand: AsyncParsableCommand {
             if method == .setfit { throw ValidationError("--method setfit trains text classifiers, not --task token-classification") }
             if multiLabel { throw ValidationError("--multi-label applies to sequence classification") }
             if let m = metric, m != .microF1 && m != .loss { throw ValidationError("token classification selects on entity micro-F1 (micro-f1) or loss") }
+            if longText.longText != .truncate { throw ValidationError("--long-text applies to text classification (sentences longer than --max-length are truncated)") }
         } else if labelAllTokens || entityEval != .lenient || tagScheme != .iob2 {
             throw ValidationError("--label-all-tokens, --entity-eval and --tag-scheme apply to --task token-classification")
         }
+        if method == .setfit && longText.longText != .truncate { throw ValidationError("--long-text applies to --method finetune") }
         if method == .setfit {
             do { try setFitOptions().validate() } catch { throw ValidationError((error as? LocalizedError)?.errorDescription ?? "\(error)") }
             return
@@ -138,6 +144,7 @@ struct TrainCommand: AsyncParsableCommand {
         o.patience = patience; o.loss = loss; o.labelSmoothing = labelSmoothing; o.progress = !quiet
         o.progressInterval = progressInterval
         o.hiddenDropout = hiddenDropout; o.attentionDropout = attentionDropout; o.classifierDropout = classifierDropout
+        o.longText = longText.options
         return o
     }
 

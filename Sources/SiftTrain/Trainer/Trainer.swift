@@ -83,12 +83,17 @@ public final class Trainer: @unchecked Sendable {
         ProgressReporter(total: $0, style: $1)
     }
 
+    /// Encoded examples: one row per text, or per window with `--long-text window` (each
+    /// window carries its document's label; `document` says whose it is).
     struct Encoded {
         var ids: [[Int32]]
         var types: [[Int32]]
         var classes: [Int]       // single-label
         var multiHot: [[Double]] // multi-label
+        /// Row → document, when rows are windows (nil: one row per document).
+        var document: [Int]? = nil
         var count: Int { ids.count }
+        var documents: Int { document.map { ($0.last ?? -1) + 1 } ?? ids.count }
     }
 
     /// Tokenizes the sets and builds the classifier from `base` (encoder weights copied by name;
@@ -117,12 +122,31 @@ public final class Trainer: @unchecked Sendable {
         opt.maxLength = options.maxLength
         let names = train.labelNames, multi = train.multiLabel
         let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        let longText = options.longText
+        let textEncoder = TextEncoder(tokenizer: tok, maxLength: options.maxLength)
+        if longText.mode != .truncate {
+            if train.examples.contains(where: { $0.textPair != nil }) {
+                throw TrainError.badOption("--long-text \(longText.mode.rawValue) applies to single texts, not text pairs")
+            }
+            do { try textEncoder.validate(longText) } catch { throw TrainError.badOption(error.localizedDescription) }
+        }
         func encode(_ d: LabeledDataset) -> Encoded {
+            let classes = multi ? [] : d.examples.map { index[$0.label] ?? 0 }
+            let multiHot = multi ? d.examples.map { ex in names.map { ex.labels.contains($0) ? 1.0 : 0.0 } } : []
+            if longText.mode != .truncate {
+                // Each window (or the head + tail) is a training row with its document's label.
+                var e = Encoded(ids: [], types: [], classes: [], multiHot: [], document: [])
+                for (k, ex) in d.examples.enumerated() {
+                    for w in textEncoder.encode(ex.text, longText: longText) {
+                        e.ids.append(w.ids); e.types.append(w.typeIds); e.document?.append(k)
+                        if multi { e.multiHot.append(multiHot[k]) } else { e.classes.append(classes[k]) }
+                    }
+                }
+                return e
+            }
             let pairs = d.examples.contains { $0.textPair != nil } ? d.examples.map { $0.textPair ?? "" } : nil
             let enc = tok.encodeBatch(d.examples.map(\.text), pairs: pairs, options: opt)
-            return Encoded(ids: enc.map(\.ids), types: enc.map(\.typeIds),
-                           classes: multi ? [] : d.examples.map { index[$0.label] ?? 0 },
-                           multiHot: multi ? d.examples.map { ex in names.map { ex.labels.contains($0) ? 1 : 0 } } : [])
+            return Encoded(ids: enc.map(\.ids), types: enc.map(\.typeIds), classes: classes, multiHot: multiHot)
         }
         self.train = encode(train)
         self.eval = encode(eval)
@@ -355,8 +379,8 @@ public final class Trainer: @unchecked Sendable {
         case .microF1: ev.microF1 ?? 0
         case .loss: ev.loss
         }
-        logger.info("test set scored once (\(d.count) examples) with the model of epoch \(epoch)")
-        return TestResult(epoch: epoch, examples: d.count, loss: ev.loss, accuracy: ev.accuracy, macroF1: ev.macroF1,
+        logger.info("test set scored once (\(d.documents) examples) with the model of epoch \(epoch)")
+        return TestResult(epoch: epoch, examples: d.documents, loss: ev.loss, accuracy: ev.accuracy, macroF1: ev.macroF1,
                           microF1: ev.microF1, metric: metric)
     }
 
@@ -432,15 +456,26 @@ public final class Trainer: @unchecked Sendable {
         let lossValue = logits.withUnsafeBufferPointer {
             loss.compute(logits: $0.baseAddress!, targets: targets(d, all), B: d.count, K: L, dlogits: nil, scale: 1)
         }
+        // Metrics are per document: a document's windows combined as inference combines them.
+        let problem: ProblemType = multiLabel ? .multiLabel : .singleLabel
+        var rows = (0..<d.count).map { r -> Classification in
+            let z = Array(logits[(r * L)..<((r + 1) * L)])
+            return Classification(scores: SequenceClassifier.scores(z, problem), logits: z)
+        }
+        var firstRow = Array(0..<d.count)
+        if let document = d.document {
+            var groups = [[Classification]](repeating: [], count: d.documents)
+            firstRow = [Int](repeating: 0, count: d.documents)
+            for (r, k) in document.enumerated().reversed() { groups[k].insert(rows[r], at: 0); firstRow[k] = r }
+            rows = groups.map { Classification.combine($0, options.longText.aggregation) }
+        }
         if multiLabel {
-            let scores = (0..<d.count).map { r in (0..<L).map { 1 / (1 + Foundation.exp(-Double(logits[r * L + $0]))) } }
-            let ev = MultiLabelEvaluation.compute(yTrue: d.multiHot.map { $0.map { $0 > 0.5 } }, scores: scores, labels: labels)
+            let ev = MultiLabelEvaluation.compute(yTrue: firstRow.map { d.multiHot[$0].map { $0 > 0.5 } },
+                                                  scores: rows.map { $0.scores.map(Double.init) }, labels: labels)
             return Evaluation(loss: lossValue, microF1: ev.micro.f1, macroF1Value: ev.macro.f1)
         }
-        let probs = (0..<d.count).map { r in
-            SequenceClassifier.scores(Array(logits[(r * L)..<((r + 1) * L)]), .singleLabel).map(Double.init)
-        }
-        let ev = SingleLabelEvaluation.compute(yTrue: d.classes, probabilities: probs, labels: labels)
+        let probs = rows.map { $0.scores.map(Double.init) }
+        let ev = SingleLabelEvaluation.compute(yTrue: firstRow.map { d.classes[$0] }, probabilities: probs, labels: labels)
         return Evaluation(loss: lossValue, accuracy: ev.accuracy, macroF1: ev.macro.f1, microF1: ev.micro.f1)
     }
 }

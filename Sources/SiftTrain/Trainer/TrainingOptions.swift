@@ -1,5 +1,6 @@
 import Foundation
 import SiftEngine
+import SiftInference
 
 /// Which parameters fine-tuning updates.
 public enum TrainingMode: Sendable, Equatable {
@@ -57,6 +58,9 @@ public struct TrainingOptions: Sendable {
     public var hiddenDropout: Double? = nil
     public var attentionDropout: Double? = nil
     public var classifierDropout: Double? = nil
+    /// Texts longer than `maxLength`: truncated (default), head + tail, or windows that each train
+    /// with the document's label (validation and test then combine a document's windows).
+    public var longText = LongTextOptions.truncate
     public init() {}
 
     /// The base config with the dropout overrides applied.
