@@ -10,6 +10,8 @@ is tagged and scored (seqeval micro F1, default mode); the best epoch's weights 
 once. Prints one JSON object.
 
     python bench/ner_reference.py BASE DATA_DIR EPOCHS BATCH LR MAX_LENGTH THREADS SEED
+
+Needs the .venv of scripts/python-env.sh plus `.venv/bin/pip install --no-deps seqeval==1.2.2`.
 """
 import json, math, pathlib, random, sys, time
 
