@@ -77,6 +77,7 @@ extension TrainCommand {
             try TaggedDataReader(url: URL(fileURLWithPath: path), options: TaggedReadOptions(validator: TagValidator(scheme: tagScheme))).readAll()
         }
         var trainSet = try read(train)
+        guard !trainSet.isEmpty else { throw ValidationErrorMessage("\(train): no sentences (CoNLL: token<TAB>tag lines, a blank line between sentences; or JSONL)") }
         var evalSet: [TaggedExample]
         var evalSource = eval ?? "\(train) (validation split)"
         if let eval {
