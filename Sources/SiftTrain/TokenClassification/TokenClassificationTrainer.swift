@@ -188,7 +188,7 @@ public final class TokenClassificationTrainer: @unchecked Sendable {
             let r = EpochResult(epoch: epoch + 1, trainLoss: lossSum / Double(max(1, lossCount)), evalLoss: ev.loss, report: ev.report,
                                 examplesPerSecond: Double(items.count) / max(seconds, 1e-9), metric: metric)
             results.append(r)
-            let improved = state.best.map { options.metric == .loss ? metric < $0 : metric > $0 } ?? true
+            let improved = state.improves(metric, higherIsBetter: options.metric != .loss)
             log.write(["type": "eval", "epoch": epoch + 1, "step": state.globalStep, "train_loss": r.trainLoss, "eval_loss": r.evalLoss,
                        "metric": options.metric == .loss ? "loss" : "entity-micro-f1", "value": metric,
                        "micro_f1": ev.report.micro.f1, "macro_f1": ev.report.macro.f1, "precision": ev.report.micro.precision,
@@ -196,21 +196,14 @@ public final class TokenClassificationTrainer: @unchecked Sendable {
                        "examples_per_second": r.examplesPerSecond, "best": improved])
             progress.finish()
             logger.info("\(Self.describe(r, epochs: options.epochs))\(improved ? " (best so far, saved)" : "")")
-            if improved {
-                state.best = metric; state.bestEpoch = epoch + 1; state.badEpochs = 0
-                try saveModel()
-            } else {
-                state.badEpochs += 1
-            }
-            state.epochsDone = epoch + 1
-            state.adamStep = update.optimizer.step
-            try Checkpoint.save(to: checkpointDir, model: model, optimizer: update.optimizer, state: state)
+            try state.finishEpoch(epoch, metric: metric, improved: improved, optimizer: update.optimizer, model: model,
+                                  checkpointDir: checkpointDir) { try ModelFolder.write(model, tokenizerFrom: base, to: out) }
             onEpoch?(r)
             if let s = stopAfterEpochs, epoch + 1 >= s { break }
-            if let p = options.patience, state.badEpochs >= p, epoch + 1 < options.epochs {
+            if state.stopsEarly(after: epoch, patience: options.patience, epochs: options.epochs) {
                 stoppedEarly = true
-                log.write(["type": "early_stop", "epoch": epoch + 1, "patience": p])
-                logger.info("stopping early: \(p) validation(s) without improvement")
+                log.write(["type": "early_stop", "epoch": epoch + 1, "patience": options.patience ?? 0])
+                logger.info("stopping early: \(options.patience ?? 0) validation(s) without improvement")
                 break
             }
         }
@@ -247,23 +240,5 @@ public final class TokenClassificationTrainer: @unchecked Sendable {
     func evaluate(_ d: TokenTrainingData, loss: CrossEntropyLoss) throws -> (loss: Double, report: EntityReport) {
         let r = try WordTagger(model: model, labels: labels, batchSize: options.batchSize).evaluate(d, mode: evaluationMode, loss: loss)
         return (r.loss, r.report)
-    }
-
-    /// The Hugging Face folder: the base's tokenizer files, then weights and config.json last.
-    func saveModel() throws {
-        AtomicWriter.removeStaleTemporaries(in: out)
-        let fm = FileManager.default
-        var files: [(URL, Data?)] = []
-        for name in ["vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"] {
-            let src = base.appendingPathComponent(name)
-            files.append((out.appendingPathComponent(name), fm.fileExists(atPath: src.path) ? try Data(contentsOf: src) : nil))
-        }
-        if files.contains(where: { fm.contents(atPath: $0.0.path) != $0.1 }) {
-            try AtomicWriter.remove(out.appendingPathComponent("config.json"))
-        }
-        for (dst, data) in files {
-            if let data { try AtomicWriter.write(data, to: dst) } else { try AtomicWriter.remove(dst) }
-        }
-        try model.save(directory: out)
     }
 }

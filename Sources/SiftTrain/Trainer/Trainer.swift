@@ -307,26 +307,19 @@ public final class Trainer: @unchecked Sendable {
             if let a = ev.accuracy { entry["accuracy"] = a }
             if let f = ev.macroF1 { entry["macro_f1"] = f }
             if let f = ev.microF1 { entry["micro_f1"] = f }
-            let improved = state.best.map { options.metric.higherIsBetter ? metric > $0 : metric < $0 } ?? true
+            let improved = state.improves(metric, higherIsBetter: options.metric.higherIsBetter)
             entry["best"] = improved
             log.write(entry)
             progress.finish()
             logger.info("\(Self.describe(r, epochs: options.epochs))\(improved ? " (best so far, saved)" : "")")
-            if improved {
-                state.best = metric; state.bestEpoch = epoch + 1; state.badEpochs = 0
-                try saveModel()
-            } else {
-                state.badEpochs += 1
-            }
-            state.epochsDone = epoch + 1
-            state.adamStep = opt.optimizer.step
-            try Checkpoint.save(to: checkpointDir, model: model, optimizer: opt.optimizer, state: state)
+            try state.finishEpoch(epoch, metric: metric, improved: improved, optimizer: opt.optimizer, model: model,
+                                  checkpointDir: checkpointDir, save: saveModel)
             onEpoch?(r)
             if let s = stopAfterEpochs, epoch + 1 >= s { break }
-            if let p = options.patience, state.badEpochs >= p, epoch + 1 < options.epochs {
+            if state.stopsEarly(after: epoch, patience: options.patience, epochs: options.epochs) {
                 stoppedEarly = true
-                log.write(["type": "early_stop", "epoch": epoch + 1, "patience": p])
-                logger.info("stopping early: \(p) validation(s) without improvement")
+                log.write(["type": "early_stop", "epoch": epoch + 1, "patience": options.patience ?? 0])
+                logger.info("stopping early: \(options.patience ?? 0) validation(s) without improvement")
                 break
             }
         }
@@ -398,30 +391,9 @@ public final class Trainer: @unchecked Sendable {
         try writer.commit()
     }
 
-    /// Writes the Hugging Face folder: the base model's tokenizer files, then model.safetensors and
-    /// config.json (`BertModel.save`: config.json last, as the folder's commit record). Every file
-    /// goes through `AtomicWriter`. When the folder holds another model's tokenizer files (an
-    /// earlier run), config.json is removed first, so a kill mid-save leaves a folder that does
-    /// not load rather than one that loads as a mix. Re-saves within a run change only the weights,
-    /// one atomic rename: the folder always loads, as the previous best or the new one.
-    func saveModel() throws {
-        AtomicWriter.removeStaleTemporaries(in: out)
-        let fm = FileManager.default
-        var tokenizer: [(URL, Data?)] = []
-        for name in ["vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"] {
-            let src = base.appendingPathComponent(name)
-            let data = fm.fileExists(atPath: src.path) ? try Data(contentsOf: src) : nil
-            tokenizer.append((out.appendingPathComponent(name), data))
-        }
-        if tokenizer.contains(where: { fm.contents(atPath: $0.0.path) != $0.1 }) {
-            try AtomicWriter.remove(out.appendingPathComponent("config.json"))
-        }
-        for (dst, data) in tokenizer {
-            // A tokenizer file the base lacks must not survive from an earlier run: loaders would prefer it.
-            if let data { try AtomicWriter.write(data, to: dst) } else { try AtomicWriter.remove(dst) }
-        }
-        try model.save(directory: out)
-    }
+    /// Writes the Hugging Face folder (`ModelFolder.write`: tokenizer files, then weights and
+    /// config.json last).
+    func saveModel() throws { try ModelFolder.write(model, tokenizerFrom: base, to: out) }
 
     /// Pooled outputs [n, C] of the frozen encoder, through the pipeline's encodings entry
     /// (batches sorted by length, bounded tokens per forward), in input order.
