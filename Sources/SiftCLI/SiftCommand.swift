@@ -9,6 +9,7 @@ public struct SiftCommand: AsyncParsableCommand {
         version: SiftVersion.current,
         subcommands: [
             DemoCommand.self,
+            InfoCommand.self,
             TokenizeCommand.self,
             EmbedCommand.self,
             PredictCommand.self,

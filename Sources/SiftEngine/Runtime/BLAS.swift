@@ -13,16 +13,10 @@ public enum BLAS {
     /// `Prescott`, SSE3 only, on some AVX-512 Xeons).
     public static var coreName: String { String(cString: openblas_get_corename()) }
 
-    /// "CPU model; AVX-512 VNNI BF16 AMX …; OpenBLAS core X, N threads": what a benchmark ran on.
+    /// "CPU model, N cores; AVX-512 VNNI BF16 AMX …; OpenBLAS core X, N threads": what a benchmark ran on.
     public static var machineDescription: String {
-        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = info.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":", maxSplits: 1).last?
-            .trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
-        let flags = Set(info.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
-        let features = [("avx2", "AVX2"), ("avx512f", "AVX-512"), ("avx512_vnni", "VNNI"), ("avx512_bf16", "AVX512-BF16"),
-                        ("amx_bf16", "AMX-BF16"), ("amx_int8", "AMX-INT8")].filter { flags.contains($0.0) }.map(\.1)
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        return "\(model), \(cores) cores; \(features.joined(separator: " ")); OpenBLAS core \(coreName), \(threads) threads"
+        let cpu = CPUFeatures.current
+        return "\(cpu.modelName), \(cpu.cores) cores; \(cpu.featureList); OpenBLAS core \(coreName), \(threads) threads"
     }
 
     private static let singleLock = NSCondition()

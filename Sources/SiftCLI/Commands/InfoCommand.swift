@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import SiftEngine
+import SiftInference
+
+/// `sift info [MODEL]`: this machine (CPU features, backend, precisions, threads) and, given a
+/// folder, what Sift loads from it.
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "What this machine runs (CPU features, backend, precisions) and what a model folder holds.",
+        discussion: """
+        Without MODEL, the machine only. With MODEL: family, architecture, tokenizer and vocabulary, sizes, \
+        heads, labels and parameter counts, read by loading the folder exactly as predict / embed / serve do.
+        """)
+
+    @Argument(help: "A Hugging Face / sentence-transformers model folder (optional).")
+    var model: String?
+
+    @Flag(help: "One JSON object instead of text.")
+    var json = false
+
+    struct Machine: Codable {
+        var cpu: String
+        var cores: Int
+        var features: [String]
+        var backend: String
+        var threads: Int
+        var precisions: [String]
+        var hardwarePrecisions: [String]
+    }
+
+    struct Report: Codable {
+        var machine: Machine
+        var model: ModelSummary?
+    }
+
+    func run() throws {
+        let cpu = CPUFeatures.current
+        let machine = Machine(cpu: cpu.modelName, cores: cpu.cores,
+                              features: CPUFeatures.Feature.allCases.filter(cpu.has).map(\.displayName),
+                              backend: "OpenBLAS (core \(BLAS.coreName))", threads: BLAS.threads,
+                              precisions: cpu.enginePrecisions, hardwarePrecisions: cpu.hardwarePrecisions)
+        let summary = try model.map { try ModelSummary(bundle: ModelBundle(directory: URL(fileURLWithPath: $0))) }
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try enc.encode(Report(machine: machine, model: summary)), as: UTF8.self))
+            return
+        }
+        print("machine")
+        print("  cpu:         \(machine.cpu), \(machine.cores) cores")
+        print("  features:    \(cpu.featureList)")
+        print("  backend:     \(machine.backend), \(machine.threads) threads")
+        print("  precisions:  \(machine.precisions.joined(separator: ", ")) (engine); hardware offers \(machine.hardwarePrecisions.joined(separator: ", "))")
+        guard let s = summary else { return }
+        print("model \(s.directory)")
+        print("  family:      \(s.family)\(s.architectures.isEmpty ? "" : " (\(s.architectures.joined(separator: ", ")))")")
+        print("  task:        \(s.task.rawValue)")
+        print("  tokenizer:   \(s.tokenizer), \(s.tokenizerVocabulary) tokens (embedding rows: \(s.embeddingRows))")
+        print("  encoder:     \(s.layers) layers, hidden \(s.hiddenSize), \(s.attentionHeads) heads, intermediate \(s.intermediateSize), max length \(s.maxLength)")
+        print("  heads:       \(s.heads.isEmpty ? "none" : s.heads.joined(separator: ", "))")
+        print("  embeddings:  \(s.pooling) pooling\(s.normalize ? ", L2-normalized" : "")")
+        if !s.labels.isEmpty { print("  labels:      \(s.labels.count): \(s.labels.joined(separator: ", "))") }
+        let p = s.parameters
+        print("  parameters:  \(Self.grouped(p.total)) (embeddings \(Self.grouped(p.embeddings)), encoder \(Self.grouped(p.encoder)), heads \(Self.grouped(p.heads)))")
+    }
+
+    static func grouped(_ n: Int) -> String {
+        let s = String(n)
+        var out = ""
+        for (i, c) in s.enumerated() {
+            if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return out
+    }
+}
