@@ -1,54 +1,76 @@
 import Foundation
 
-/// A BERT-family tokenizer with Hugging Face `tokenizers` parity: added tokens matched in the raw
-/// text, `BertNormalizer`, `BertPreTokenizer`, `WordPiece`, template post-processing, truncation
-/// with overflowing windows, and padding. Immutable and thread-safe.
+/// A tokenizer with Hugging Face `tokenizers` parity, built as `tokenizers` is: added tokens matched
+/// in the raw text, then a normalizer, a pre-tokenizer, a model (WordPiece, Unigram), a
+/// post-processor, truncation with overflowing windows, and padding; a decoder for the way back.
+/// Immutable and thread-safe.
 public final class Tokenizer: Sendable {
-    public let normalizer: BertNormalizer
-    public let wordPiece: WordPiece
-    public let postProcessor: TemplateProcessor?
+    public let normalizer: Normalizer?
+    public let preTokenizer: PreTokenizer?
+    public let model: TokenizerModel
+    public let postProcessor: PostProcessor?
     public let addedTokens: [AddedToken]
     /// `model_max_length` from tokenizer_config.json when present.
     public let modelMaxLength: Int?
     public let padTokenId: Int32
     public let padToken: String
+    /// The special tokens that open and close a single sequence in the post-processor (`[CLS]`/`[SEP]`, `<s>`/`</s>`).
     public let clsTokenId: Int32
     public let sepTokenId: Int32
     public let unkTokenId: Int32
     /// Tokens back to text (`convert_tokens_to_string`).
-    public let decoder: WordPieceDecoder
+    public let decoder: TokenDecoder
     let vocabulary: Vocabulary
     private let matcher: AddedTokenMatcher
 
-    public init(normalizer: BertNormalizer, wordPiece: WordPiece, postProcessor: TemplateProcessor?,
-                addedTokens: [AddedToken], modelMaxLength: Int? = nil, padToken: String = "[PAD]",
-                decoder: WordPieceDecoder = WordPieceDecoder()) {
-        self.decoder = decoder
+    public init(normalizer: Normalizer?, preTokenizer: PreTokenizer?, model: TokenizerModel,
+                postProcessor: PostProcessor?, decoder: TokenDecoder, addedTokens: [AddedToken],
+                modelMaxLength: Int? = nil, padToken: String) {
         self.normalizer = normalizer
-        self.wordPiece = wordPiece
+        self.preTokenizer = preTokenizer
+        self.model = model
         self.postProcessor = postProcessor
+        self.decoder = decoder
         self.addedTokens = addedTokens
         self.modelMaxLength = modelMaxLength
-        self.vocabulary = Vocabulary(wordPiece.vocab)
+        // Added tokens past the model's vocabulary still have a string.
+        var tokens = model.vocab
+        for t in addedTokens where Int(t.id) >= tokens.count && t.id < 10_000_000 {
+            tokens += repeatElement("", count: Int(t.id) + 1 - tokens.count)
+            tokens[Int(t.id)] = t.content
+        }
+        self.vocabulary = Vocabulary(tokens)
         self.matcher = AddedTokenMatcher(addedTokens)
-        func lookup(_ t: String) -> Int32? { addedTokens.first { $0.content == t }?.id ?? wordPiece.tokenToId[t] }
+        func lookup(_ t: String) -> Int32? { addedTokens.first { $0.content == t }?.id ?? model.id(for: t) }
         self.padToken = padToken
         self.padTokenId = lookup(padToken) ?? 0
-        self.clsTokenId = lookup("[CLS]") ?? wordPiece.unkId
-        self.sepTokenId = lookup("[SEP]") ?? wordPiece.unkId
-        self.unkTokenId = wordPiece.unkId
+        self.unkTokenId = model.unkId
+        self.clsTokenId = postProcessor?.firstSpecialId ?? lookup("[CLS]") ?? model.unkId
+        self.sepTokenId = postProcessor?.lastSpecialId ?? lookup("[SEP]") ?? model.unkId
+    }
+
+    /// A BERT tokenizer: `BertNormalizer`, `BertPreTokenizer`, `WordPiece`.
+    public convenience init(normalizer: BertNormalizer, wordPiece: WordPiece, postProcessor: TemplateProcessor?,
+                            addedTokens: [AddedToken], modelMaxLength: Int? = nil, padToken: String = "[PAD]",
+                            decoder: WordPieceDecoder = WordPieceDecoder()) {
+        self.init(normalizer: .bert(normalizer), preTokenizer: .bert, model: .wordPiece(wordPiece),
+                  postProcessor: postProcessor.map { .template($0) }, decoder: .wordPiece(decoder),
+                  addedTokens: addedTokens, modelMaxLength: modelMaxLength, padToken: padToken)
+    }
+
+    public convenience init(spec: TokenizerSpec) {
+        self.init(normalizer: spec.normalizer, preTokenizer: spec.preTokenizer, model: spec.model,
+                  postProcessor: spec.postProcessor, decoder: spec.decoder, addedTokens: spec.addedTokens,
+                  modelMaxLength: spec.modelMaxLength, padToken: spec.padToken)
     }
 
     /// Loads from a model folder: `tokenizer.json`, or else `vocab.txt` + `tokenizer_config.json`.
     public convenience init(directory: URL) throws {
-        let spec = try TokenizerLoader.load(directory: directory)
-        self.init(normalizer: spec.normalizer, wordPiece: spec.wordPiece, postProcessor: spec.postProcessor,
-                  addedTokens: spec.addedTokens, modelMaxLength: spec.modelMaxLength, padToken: spec.padToken,
-                  decoder: spec.decoder)
+        self.init(spec: try TokenizerLoader.load(directory: directory))
     }
 
-    public var vocabSize: Int { wordPiece.vocab.count }
-    public func id(for token: String) -> Int32? { addedTokens.first { $0.content == token }?.id ?? wordPiece.tokenToId[token] }
+    public var vocabSize: Int { model.vocabSize }
+    public func id(for token: String) -> Int32? { addedTokens.first { $0.content == token }?.id ?? model.id(for: token) }
     public func token(for id: Int32) -> String? { vocabulary.token(for: id) }
 
     // MARK: - Encoding
@@ -162,7 +184,7 @@ public final class Tokenizer: Sendable {
         }
     }
 
-    /// One sequence through added tokens, normalizer, pre-tokenizer and WordPiece.
+    /// One sequence through added tokens, normalizer, pre-tokenizer and model.
     func encodeSequence(_ text: String, typeId: Int32) -> Encoding {
         var e = Encoding(vocabulary: vocabulary)
         var scalars: [UInt32] = []
@@ -172,10 +194,11 @@ public final class Tokenizer: Sendable {
         e.ids.reserveCapacity(estimate); e.offsets.reserveCapacity(estimate)
         // Word index across the whole sequence: added tokens and pre-tokenized words alike.
         var word: Int32 = 0
-        var norm: [UInt32] = [], origin: [Int32] = [], scratch: [UInt32] = []
+        var norm: [UInt32] = [], origin: [Int32] = []
+        var words: [Range<Int>] = [], wordEnds: [Int32] = []
         var pieces: [(id: Int32, start: Int32, end: Int32)] = []
+        var normScratch = NormalizerScratch(), preScratch = PreTokenizerScratch(), modelScratch = ModelScratch()
         norm.reserveCapacity(scalars.count + 8); origin.reserveCapacity(scalars.count + 8)
-        let classes = CharacterClasses.shared
         scalars.withUnsafeBufferPointer { input in
             for segment in matcher.split(input) {
                 if let id = segment.id {
@@ -185,30 +208,30 @@ public final class Tokenizer: Sendable {
                     continue
                 }
                 norm.removeAll(keepingCapacity: true); origin.removeAll(keepingCapacity: true)
-                normalizer.normalize(input, range: segment.range, into: &norm, origin: &origin, scratch: &scratch)
+                if let normalizer {
+                    normalizer.normalize(input, range: segment.range, into: &norm, origin: &origin, scratch: &normScratch)
+                } else {
+                    Normalizer.copy(input, segment.range, &norm, &origin)
+                }
+                words.removeAll(keepingCapacity: true)
+                words.append(0..<norm.count)
+                preTokenizer?.split(&norm, &origin, words: &words, segmentStart: segment.range.lowerBound, whole: true,
+                                    scratch: &preScratch)
+                words.removeAll { $0.isEmpty }
+                pieces.removeAll(keepingCapacity: true); wordEnds.removeAll(keepingCapacity: true)
                 norm.withUnsafeBufferPointer { chars in
-                    // BertPreTokenizer: split on whitespace (dropped), isolate punctuation.
-                    var wordStart = 0
-                    func flush(_ end: Int) {
-                        guard end > wordStart else { return }
-                        pieces.removeAll(keepingCapacity: true)
-                        wordPiece.tokenize(chars, wordStart..<end, into: &pieces)
-                        for p in pieces {
-                            e.append(id: p.id, typeId: typeId,
-                                     offset: TokenOffset(Int(origin[Int(p.start)]), Int(origin[Int(p.end) - 1]) + 1),
-                                     special: false, word: word)
-                        }
-                        word += 1
+                    model.tokenize(chars, words: words, into: &pieces, wordEnds: &wordEnds, scratch: &modelScratch)
+                }
+                var k = 0
+                for end in wordEnds {
+                    while k < Int(end) {
+                        let p = pieces[k]
+                        e.append(id: p.id, typeId: typeId,
+                                 offset: TokenOffset(Int(origin[Int(p.start)]), Int(origin[Int(p.end) - 1]) + 1),
+                                 special: false, word: word)
+                        k += 1
                     }
-                    for j in 0..<chars.count {
-                        let f = classes.flags(chars[j])
-                        if f & CharacterClasses.splitSpace != 0 {
-                            flush(j); wordStart = j + 1
-                        } else if f & CharacterClasses.punctuation != 0 {
-                            flush(j); wordStart = j; flush(j + 1); wordStart = j + 1
-                        }
-                    }
-                    flush(chars.count)
+                    word += 1
                 }
             }
         }

@@ -12,7 +12,7 @@ public enum TokenizerError: Error, LocalizedError, Equatable {
         case .fileNotFound(let what): return "tokenizer: \(what)"
         case .malformedFile(let file, let reason): return "\(file): \(reason)"
         case .unsupportedComponent(let file, let component, let type):
-            return "\(file): unsupported \(component) \"\(type)\"; Sift supports BertNormalizer, BertPreTokenizer, WordPiece and TemplateProcessing/BertProcessing"
+            return "\(file): unsupported \(component) \"\(type)\"; see docs/tokenizer.md for the components Sift implements"
         case .invalidConfiguration(let reason): return "tokenizer: \(reason)"
         case .invalidOptions(let reason): return "tokenizer options: \(reason)"
         }

@@ -86,7 +86,10 @@ enum GoldenConfigs {
             return try Tokenizer(directory: dir)
         }
         let spec = try TokenizerLoader.load(directory: TestPaths.miniLM)
-        var n = spec.normalizer
+        guard case .bert(var n) = spec.normalizer, case .wordPiece(let wordPiece) = spec.model,
+              case .template(let post) = spec.postProcessor else {
+            throw TokenizerError.invalidConfiguration("MiniLM's tokenizer.json is not BERT-shaped")
+        }
         switch name {
         case "uncased": break
         case "cased": n.lowercase = false; n.stripAccents = nil
@@ -95,7 +98,7 @@ enum GoldenConfigs {
         case "no-chinese-no-clean": n.handleChineseChars = false; n.cleanText = false
         default: throw TokenizerError.invalidConfiguration("unknown golden config \(name)")
         }
-        return Tokenizer(normalizer: n, wordPiece: spec.wordPiece, postProcessor: spec.postProcessor,
+        return Tokenizer(normalizer: n, wordPiece: wordPiece, postProcessor: post,
                          addedTokens: spec.addedTokens, modelMaxLength: spec.modelMaxLength, padToken: spec.padToken)
     }
 }

@@ -13,19 +13,19 @@ private func tempDir() throws -> URL {
     @Test func unsupportedModelIsRefusedByName() throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let json = #"{"normalizer": null, "pre_tokenizer": {"type": "ByteLevel"}, "model": {"type": "BPE", "vocab": {"a": 0}}}"#
+        let json = #"{"normalizer": null, "pre_tokenizer": {"type": "CharDelimiterSplit"}, "model": {"type": "WordLevel", "vocab": {"a": 0}}}"#
         try Data(json.utf8).write(to: dir.appendingPathComponent("tokenizer.json"))
         #expect(throws: TokenizerError.unsupportedComponent(file: dir.appendingPathComponent("tokenizer.json").path,
-                                                           component: "pre_tokenizer", type: "ByteLevel")) {
+                                                           component: "pre_tokenizer", type: "CharDelimiterSplit")) {
             try Tokenizer(directory: dir)
         }
-        let bpe = #"{"pre_tokenizer": {"type": "BertPreTokenizer"}, "model": {"type": "Unigram", "vocab": []}}"#
-        try Data(bpe.utf8).write(to: dir.appendingPathComponent("tokenizer.json"))
+        let wordLevel = #"{"pre_tokenizer": {"type": "BertPreTokenizer"}, "model": {"type": "WordLevel", "vocab": {"a": 0}}}"#
+        try Data(wordLevel.utf8).write(to: dir.appendingPathComponent("tokenizer.json"))
         do {
             _ = try Tokenizer(directory: dir)
-            Issue.record("a Unigram model must be refused")
+            Issue.record("a WordLevel model must be refused")
         } catch {
-            #expect(error.localizedDescription.contains("Unigram"))
+            #expect(error.localizedDescription.contains("WordLevel"))
             #expect(error.localizedDescription.contains("tokenizer.json"))
         }
     }

@@ -39,10 +39,10 @@ public struct Entity: Sendable, Equatable {
 /// ignore_labels filter, and aggregate_overlapping_entities across stride windows).
 public struct EntityGrouper: Sendable {
     public let labels: [String]
-    public let decoder: WordPieceDecoder
+    public let decoder: TokenDecoder
     public let unkTokenId: Int32
 
-    public init(labels: [String], decoder: WordPieceDecoder, unkTokenId: Int32) {
+    public init(labels: [String], decoder: TokenDecoder, unkTokenId: Int32) {
         self.labels = labels; self.decoder = decoder; self.unkTokenId = unkTokenId
     }
 

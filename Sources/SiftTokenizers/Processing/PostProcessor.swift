@@ -37,3 +37,37 @@ public struct TemplateProcessor: Sendable, Equatable {
         return merged
     }
 }
+
+/// The `post_processor` of a tokenizer.json: special tokens around one or two encoded sequences.
+///
+/// Extension point: RoBERTa adds `case roberta(...)` and its arm in each switch below.
+public enum PostProcessor: Sendable, Equatable {
+    case template(TemplateProcessor)
+
+    /// Number of special tokens added for a single text or a pair (subtracted from `maxLength`).
+    public func addedTokens(isPair: Bool) -> Int {
+        switch self {
+        case .template(let t): return t.addedTokens(isPair: isPair)
+        }
+    }
+
+    /// The special token that opens a single sequence (`[CLS]`, `<s>`), if any.
+    public var firstSpecialId: Int32? {
+        switch self {
+        case .template(let t): return t.single.lazy.compactMap { if case .special(let ids, _) = $0 { return ids.first } else { return nil } }.first
+        }
+    }
+
+    /// The special token that closes a single sequence (`[SEP]`, `</s>`), if any.
+    public var lastSpecialId: Int32? {
+        switch self {
+        case .template(let t): return t.single.reversed().lazy.compactMap { if case .special(let ids, _) = $0 { return ids.last } else { return nil } }.first
+        }
+    }
+
+    func process(_ a: Encoding, _ b: Encoding?, addSpecialTokens: Bool, vocabulary: Vocabulary) -> Encoding {
+        switch self {
+        case .template(let t): return t.process(a, b, addSpecialTokens: addSpecialTokens, vocabulary: vocabulary)
+        }
+    }
+}
