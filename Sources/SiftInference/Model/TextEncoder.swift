@@ -22,7 +22,7 @@ public struct TextEncoder: Sendable {
     /// `max_position_embeddings` (longer inputs cannot be embedded at all).
     public init(directory: URL, config: BertConfig, maxLength: Int? = nil) throws {
         let tok = try Tokenizer(directory: directory)
-        var length = config.maxPositionEmbeddings
+        var length = config.maxSequenceLength
         if let m = SentenceTransformersConfig.maxSeqLength(directory: directory) {
             length = min(length, m)
         } else if let m = tok.modelMaxLength, m > 0 {
@@ -30,9 +30,9 @@ public struct TextEncoder: Sendable {
         }
         if let maxLength {
             guard maxLength >= 2 else { throw InferenceError.badInput("max length must be at least 2 (room for [CLS] and [SEP]), got \(maxLength)") }
-            length = min(maxLength, config.maxPositionEmbeddings)
+            length = min(maxLength, config.maxSequenceLength)
         }
-        self.init(tokenizer: tok, maxLength: length, positionLimit: config.maxPositionEmbeddings)
+        self.init(tokenizer: tok, maxLength: length, positionLimit: config.maxSequenceLength)
     }
 
     var options: EncodeOptions { EncodeOptions(addSpecialTokens: true, maxLength: maxLength, truncation: .longestFirst) }
