@@ -115,6 +115,9 @@ public final class Trainer: @unchecked Sendable {
         tokenizer = tok
         model = try Self.makeClassifier(base: base, labels: labels, multiLabel: multiLabel, seed: options.seed,
                                         configure: options.applyDropout)
+        do { try TextEncoder.checkVocabulary(tok, fits: model.config, directory: base) } catch {
+            throw TrainError.badInput(error.localizedDescription)
+        }
         guard options.maxLength <= model.config.maxSequenceLength else {
             throw TrainError.badOption("--max-length \(options.maxLength) exceeds the \(model.config.maxSequenceLength) tokens the model's position table takes (max_position_embeddings \(model.config.maxPositionEmbeddings))")
         }
