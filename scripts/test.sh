@@ -23,10 +23,12 @@ set -e
 summary=$(grep -E "Test run with [0-9]+ tests?" "$log" | tail -1 || true)
 total=$(echo "$summary" | sed -E 's/.*Test run with ([0-9]+) tests?.*/\1/')
 failed=$(grep -cE "^✘ Test .* failed after" "$log" || true)
-# The interop check counts as one more test.
+# Each interop check counts as one more test.
 echo "test: Hugging Face interop (transformers loads sift train's output, same logits)"
 if ./scripts/checks/hf_interop.sh .build/debug/sift; then interop=0; else interop=1; status=1; fi
+echo "test: family interop (DistilBERT, RoBERTa, XLM-R folders from sift train load in transformers, same logits)"
+if ./scripts/checks/family_interop.sh .build/debug/sift; then families=0; else families=1; status=1; fi
 if [ -n "$total" ]; then
-  echo "tests: $((total + 1 - failed - interop)) passed, $((failed + interop)) failed"
+  echo "tests: $((total + 2 - failed - interop - families)) passed, $((failed + interop + families)) failed"
 fi
 exit "$status"

@@ -37,7 +37,7 @@ enum SiftTestSupportPaths {
         json["model_type"] = "gpt2"
         try JSONSerialization.data(withJSONObject: json).write(to: url)
         do { _ = try BertModel.load(directory: m); Issue.record("expected error") } catch {
-            #expect(error.localizedDescription.contains("unsupported model_type 'gpt2' (supported: bert)"))
+            #expect(error.localizedDescription.contains("unsupported model_type 'gpt2' (supported: bert, distilbert, roberta, xlm-roberta)"))
             #expect(error.localizedDescription.contains("config.json"))
         }
     }

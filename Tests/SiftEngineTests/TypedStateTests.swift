@@ -55,7 +55,7 @@ import SiftTestSupport
         let model = BertModel(config: Self.tinyConfig(), withPooler: true, numLabels: 2)
         let grads = ParameterBuffer(layout: model.layout)
         let w = model.weights
-        var viewed: [TensorSlice] = [w.embeddings.word, w.embeddings.position, w.embeddings.tokenType,
+        var viewed: [TensorSlice] = [w.embeddings.word, w.embeddings.position, w.embeddings.tokenType!,
                                      w.embeddings.layerNorm.weight, w.embeddings.layerNorm.bias]
         for layer in w.layers {
             viewed += [layer.attention.qkv.weight, layer.attention.qkv.bias, layer.attention.output.weight,

@@ -32,6 +32,7 @@ import SiftTestSupport
         switch site {
         case .embeddings: "embeddings"
         case .classifier: "classifier"
+        case .headInput: "head_input"
         case .attentionProbs(let l): "layer.\(l).attention_probs"
         case .attentionOutput(let l): "layer.\(l).attention_output"
         case .output(let l): "layer.\(l).output"

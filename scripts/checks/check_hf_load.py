@@ -28,6 +28,8 @@ def main():
     ap.add_argument("--sift", default=".build/release/sift")
     ap.add_argument("--texts")
     ap.add_argument("--max-length", type=int, default=128)
+    ap.add_argument("--architecture", default="BertForSequenceClassification",
+                    help="the class config.json must name (DistilBert…, Roberta…, XLMRoberta…)")
     a = ap.parse_args()
     texts = pathlib.Path(a.texts).read_text(encoding="utf-8").splitlines() if a.texts else DEFAULT_TEXTS
     texts = [t for t in texts if t.strip()]
@@ -35,10 +37,12 @@ def main():
     model = AutoModelForSequenceClassification.from_pretrained(a.model_dir).eval()
     tok = AutoTokenizer.from_pretrained(a.model_dir)
     arch = model.config.architectures
-    assert arch == ["BertForSequenceClassification"], f"architectures is {arch}"
+    assert arch == [a.architecture], f"architectures is {arch}, expected {a.architecture}"
+    assert type(model).__name__ == a.architecture, f"transformers built {type(model).__name__}"
     with torch.no_grad():
         enc = tok(texts, padding=True, truncation=True, max_length=a.max_length, return_tensors="pt")
-        ref = model(**enc).logits
+        # DistilBERT takes no token types; single texts have type 0 everywhere for the others.
+        ref = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).logits
 
     with tempfile.TemporaryDirectory() as d:
         inp = pathlib.Path(d) / "in.jsonl"

@@ -9,6 +9,17 @@ public enum HiddenAct: String, Codable, Sendable, CaseIterable {
     case relu
 }
 
+extension HiddenAct {
+    /// The activation named `raw` under `key`, or an error listing those supported.
+    static func decode<K: CodingKey>(_ raw: String, key: K, in c: KeyedDecodingContainer<K>) throws -> HiddenAct {
+        guard let a = HiddenAct(rawValue: raw) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: c,
+                debugDescription: "\(key.stringValue) '\(raw)' is not supported (supported: \(allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        return a
+    }
+}
+
 /// Hugging Face `problem_type`: decides how logits become scores (and which loss trains them).
 public enum ProblemType: String, Codable, Sendable {
     case singleLabel = "single_label_classification"
@@ -16,10 +27,12 @@ public enum ProblemType: String, Codable, Sendable {
     case regression
 }
 
-/// `config.json` with Hugging Face key names and bert-base defaults (see `BertConfig` in
-/// transformers' configuration_bert.py). Unknown keys are ignored; known keys keep their HF meaning.
+/// `config.json` of any supported family, held in BERT's terms (the encoder is the same
+/// post-LayerNorm transformer): each `ModelFamily` reads and writes its own key names
+/// (DistilBERT's `dim`, `n_layers`, …) into these fields, with transformers' defaults. Unknown
+/// keys are ignored; known keys keep their HF meaning.
 public struct BertConfig: Codable, Sendable, Equatable {
-    public static let supportedModelTypes = ["bert"]
+    public static var supportedModelTypes: [String] { ModelFamilies.supportedModelTypes }
 
     public var modelType: String = "bert"
     public var architectures: [String]? = nil
@@ -57,31 +70,38 @@ public struct BertConfig: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// A default config of a family (`modelType` one of `supportedModelTypes`).
+    public init(modelType: String) {
+        self.modelType = modelType
+        padTokenId = modelType == "bert" || modelType == "distilbert" ? 0 : 1
+        if !family.hasTokenTypes { typeVocabSize = 1 }
+    }
+
+    /// The family of `modelType` (BERT's for a type `validate` refuses).
+    public var family: any ModelFamily { ModelFamilies.named(modelType) ?? BertFamily() }
+
+    /// The longest sequence the position table takes: `max_position_embeddings` less the rows
+    /// before the first position (RoBERTa/XLM-R: 514 − (pad + 1) = 512). Truncate to this.
+    public var maxSequenceLength: Int { maxPositionEmbeddings - family.firstPosition(self) }
+
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        let type = try c.decodeIfPresent(String.self, forKey: .modelType) ?? "bert"
+        // An unknown type is read with BERT's keys; `validate` then names what is supported.
+        self = try (ModelFamilies.named(type) ?? BertFamily()).decode(from: decoder)
+        modelType = type
+    }
+
+    public func encode(to encoder: Encoder) throws { try family.encode(self, to: encoder) }
+
+    /// The keys every family spells as BERT does (labels, problem type, ids, initializer).
+    mutating func decodeCommonKeys(_ c: KeyedDecodingContainer<CodingKeys>) throws {
         func get<T: Decodable>(_ k: CodingKeys, _ d: T) throws -> T { try c.decodeIfPresent(T.self, forKey: k) ?? d }
-        modelType = try get(.modelType, "bert")
         architectures = try c.decodeIfPresent([String].self, forKey: .architectures)
-        vocabSize = try get(.vocabSize, 30522)
-        hiddenSize = try get(.hiddenSize, 768)
-        numHiddenLayers = try get(.numHiddenLayers, 12)
-        numAttentionHeads = try get(.numAttentionHeads, 12)
-        intermediateSize = try get(.intermediateSize, 3072)
-        let act = try get(.hiddenAct, "gelu")
-        guard let a = HiddenAct(rawValue: act) else {
-            throw DecodingError.dataCorruptedError(forKey: .hiddenAct, in: c,
-                debugDescription: "hidden_act '\(act)' is not supported (supported: \(HiddenAct.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        hiddenAct = a
-        hiddenDropoutProb = try get(.hiddenDropoutProb, 0.1)
-        attentionProbsDropoutProb = try get(.attentionProbsDropoutProb, 0.1)
-        classifierDropout = try c.decodeIfPresent(Float.self, forKey: .classifierDropout)
-        maxPositionEmbeddings = try get(.maxPositionEmbeddings, 512)
-        typeVocabSize = try get(.typeVocabSize, 2)
-        initializerRange = try get(.initializerRange, 0.02)
-        layerNormEps = try get(.layerNormEps, 1e-12)
-        padTokenId = (try? c.decodeIfPresent(Int.self, forKey: .padTokenId)) ?? 0
-        positionEmbeddingType = try get(.positionEmbeddingType, "absolute")
+        vocabSize = try get(.vocabSize, vocabSize)
+        maxPositionEmbeddings = try get(.maxPositionEmbeddings, maxPositionEmbeddings)
+        initializerRange = try get(.initializerRange, initializerRange)
+        padTokenId = (try? c.decodeIfPresent(Int.self, forKey: .padTokenId)) ?? padTokenId
         problemType = try c.decodeIfPresent(ProblemType.self, forKey: .problemType)
         if let raw = try c.decodeIfPresent([String: String].self, forKey: .id2label) {
             var m: [Int: String] = [:]
@@ -100,11 +120,43 @@ public struct BertConfig: Codable, Sendable, Equatable {
         }
     }
 
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
+    func encodeCommonKeys(_ c: inout KeyedEncodingContainer<CodingKeys>) throws {
         try c.encode(modelType, forKey: .modelType)
         try c.encodeIfPresent(architectures, forKey: .architectures)
         try c.encode(vocabSize, forKey: .vocabSize)
+        try c.encode(maxPositionEmbeddings, forKey: .maxPositionEmbeddings)
+        try c.encode(initializerRange, forKey: .initializerRange)
+        try c.encode(padTokenId, forKey: .padTokenId)
+        try c.encodeIfPresent(problemType, forKey: .problemType)
+        if let id2label {
+            try c.encode(Dictionary(uniqueKeysWithValues: id2label.map { (String($0.key), $0.value) }), forKey: .id2label)
+        }
+        try c.encodeIfPresent(label2id, forKey: .label2id)
+    }
+
+    /// BERT's own key names (also RoBERTa's and XLM-R's), over `defaults`.
+    static func decodeBertKeys(from decoder: Decoder, defaults: BertConfig) throws -> BertConfig {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func get<T: Decodable>(_ k: CodingKeys, _ d: T) throws -> T { try c.decodeIfPresent(T.self, forKey: k) ?? d }
+        var cfg = defaults
+        try cfg.decodeCommonKeys(c)
+        cfg.hiddenSize = try get(.hiddenSize, cfg.hiddenSize)
+        cfg.numHiddenLayers = try get(.numHiddenLayers, cfg.numHiddenLayers)
+        cfg.numAttentionHeads = try get(.numAttentionHeads, cfg.numAttentionHeads)
+        cfg.intermediateSize = try get(.intermediateSize, cfg.intermediateSize)
+        cfg.hiddenAct = try HiddenAct.decode(try get(.hiddenAct, cfg.hiddenAct.rawValue), key: .hiddenAct, in: c)
+        cfg.hiddenDropoutProb = try get(.hiddenDropoutProb, cfg.hiddenDropoutProb)
+        cfg.attentionProbsDropoutProb = try get(.attentionProbsDropoutProb, cfg.attentionProbsDropoutProb)
+        cfg.classifierDropout = try c.decodeIfPresent(Float.self, forKey: .classifierDropout)
+        cfg.typeVocabSize = try get(.typeVocabSize, cfg.typeVocabSize)
+        cfg.layerNormEps = try get(.layerNormEps, cfg.layerNormEps)
+        cfg.positionEmbeddingType = try get(.positionEmbeddingType, cfg.positionEmbeddingType)
+        return cfg
+    }
+
+    func encodeBertKeys(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try encodeCommonKeys(&c)
         try c.encode(hiddenSize, forKey: .hiddenSize)
         try c.encode(numHiddenLayers, forKey: .numHiddenLayers)
         try c.encode(numAttentionHeads, forKey: .numAttentionHeads)
@@ -113,17 +165,9 @@ public struct BertConfig: Codable, Sendable, Equatable {
         try c.encode(hiddenDropoutProb, forKey: .hiddenDropoutProb)
         try c.encode(attentionProbsDropoutProb, forKey: .attentionProbsDropoutProb)
         try c.encodeIfPresent(classifierDropout, forKey: .classifierDropout)
-        try c.encode(maxPositionEmbeddings, forKey: .maxPositionEmbeddings)
         try c.encode(typeVocabSize, forKey: .typeVocabSize)
-        try c.encode(initializerRange, forKey: .initializerRange)
         try c.encode(layerNormEps, forKey: .layerNormEps)
-        try c.encode(padTokenId, forKey: .padTokenId)
         try c.encode(positionEmbeddingType, forKey: .positionEmbeddingType)
-        try c.encodeIfPresent(problemType, forKey: .problemType)
-        if let id2label {
-            try c.encode(Dictionary(uniqueKeysWithValues: id2label.map { (String($0.key), $0.value) }), forKey: .id2label)
-        }
-        try c.encodeIfPresent(label2id, forKey: .label2id)
     }
 
     /// Number of classifier outputs implied by `id2label` (nil: no classification head configured).
@@ -165,7 +209,7 @@ public struct BertConfig: Codable, Sendable, Equatable {
     }
 
     public func validate(file: String) throws {
-        guard Self.supportedModelTypes.contains(modelType) else {
+        guard let family = ModelFamilies.named(modelType) else {
             throw EngineError.unsupportedModel(file: file, modelType: modelType, supported: Self.supportedModelTypes)
         }
         guard positionEmbeddingType == "absolute" else {
@@ -184,6 +228,10 @@ public struct BertConfig: Codable, Sendable, Equatable {
                 throw EngineError.badConfig(file: file, reason: "id2label keys must be 0..<\(id2label.count), found \(k)")
             }
         }
+        guard maxSequenceLength > 0 else {
+            throw EngineError.badConfig(file: file, reason: "max_position_embeddings \(maxPositionEmbeddings) leaves no position after pad_token_id \(padTokenId) + 1")
+        }
+        try family.validate(self, file: file)
     }
 
     private static func describe(_ e: DecodingError) -> String {

@@ -9,7 +9,8 @@ public struct TrainableParts: Sendable, Equatable {
     public var firstTrainableLayer: Int
     /// Pooler receives gradients.
     public var pooler: Bool
-    /// The classification head receives gradients (false only for input gradients).
+    /// The task head (its own dense layer, if any, and the classifier) receives gradients
+    /// (false only for input gradients).
     public var classifier: Bool
 
     public init(embeddings: Bool = true, firstTrainableLayer: Int = 0, pooler: Bool = true, classifier: Bool = true) {
@@ -49,8 +50,8 @@ extension BertModel {
     public func backward(_ batch: PackedBatch, acts: Activations, dlogits: UnsafePointer<Float>,
                          grads: ParameterBuffer, trainable: TrainableParts = .all) throws {
         guard acts.recording else { throw EngineError.badInput("backward needs a forward run with recording activations") }
-        guard layout.numLabels != nil, layout.hasPooler else {
-            throw EngineError.badInput("backward needs a classification head (pooler and classifier)")
+        guard head.isSequence else {
+            throw EngineError.badInput("backward needs a sequence classification head")
         }
         let N = batch.tokenCount
         if N == 0 { return }
@@ -70,8 +71,8 @@ extension BertModel {
     public func inputGradient(_ batch: PackedBatch, acts: Activations, dlogits: UnsafePointer<Float>,
                               into dEmbeddings: UnsafeMutablePointer<Float>) throws {
         guard acts.recording else { throw EngineError.badInput("backward needs a forward run with recording activations") }
-        guard let head = classificationHead, layout.numLabels != nil else {
-            throw EngineError.badInput("backward needs a classification head (pooler and classifier)")
+        guard let head = classificationHead, self.head.isSequence else {
+            throw EngineError.badInput("backward needs a sequence classification head")
         }
         let N = batch.tokenCount
         dEmbeddings.update(repeating: 0, count: N * config.hiddenSize)
@@ -125,7 +126,7 @@ extension BertModel {
         // Dropout masks of the forward (nil: that site had none). A dropout feeding a residual
         // needs its masked gradient apart from the residual's unmasked one.
         let drop = acts.dropout
-        let ddrop = (drop?.rates.hidden ?? 0) > 0 ? ws.ddrop.zeroed(N * C) : nil
+        let ddrop = (drop?.rates.hidden ?? 0) > 0 || (drop?.rates.attentionOutput ?? 0) > 0 ? ws.ddrop.zeroed(N * C) : nil
         // dout ⊙ mask in `ddrop`, or dout itself without dropout at that site.
         func masked(_ dout: UnsafeMutablePointer<Float>, _ site: DropoutSite) -> UnsafeMutablePointer<Float> {
             guard let m = drop?.mask(site), let ddrop else { return dout }
@@ -195,8 +196,8 @@ extension BertModel {
         batch.ids.withUnsafeBufferPointer { ids in
         batch.positions.withUnsafeBufferPointer { pos in
         batch.typeIds.withUnsafeBufferPointer { types in
-            Backward.embeddings(dword: grads.pointer(emb.word), dposition: grads.pointer(emb.position),
-                                dtokenType: grads.pointer(emb.tokenType), dout: dres,
+            Backward.embeddings(dword: grads.pointer(emb.word), dposition: grads.pointer(emb.position) + firstPosition * C,
+                                dtokenType: emb.tokenType.map { grads.pointer($0) }, dout: dres,
                                 ids: ids.baseAddress!, positions: pos.baseAddress!, types: types.baseAddress!, N: N, C: C)
         }}}
     }

@@ -1,8 +1,11 @@
 import Foundation
 import SiftCore
 
-/// BERT (transformers' `BertModel`, optionally with the `BertForSequenceClassification` head):
-/// config, the sizes table and the one parameter buffer, and the forward pass over packed batches.
+/// A BERT-family encoder (transformers' `BertModel`, `DistilBertModel`, `RobertaModel`,
+/// `XLMRobertaModel`, optionally with its `…ForSequenceClassification` or
+/// `…ForTokenClassification` head): config, the sizes table and the one parameter buffer, and the
+/// forward pass over packed batches. The family (`config.family`) decides the tensors, their
+/// names, the embedding rows and the head's shape; the layers are the same for all.
 ///
 /// Immutable during inference: any number of threads may call `forward` at once, each with its
 /// own `Activations`. The trainer mutates `parameters` between steps.
@@ -13,24 +16,40 @@ public final class BertModel: @unchecked Sendable {
     /// Typed views of every tensor (offsets into `parameters`, or into any buffer of `layout`:
     /// gradients, moments). Built once; the forward and backward read these, never names.
     public let weights: BertWeights
+    /// The task head the model carries.
+    public let head: TaskHead
+    /// Position-table row of each sequence's first token (the family's rule).
+    let firstPosition: Int
 
     /// The checkpoint names BERT's tensors load and save under.
     public static let naming = BertCheckpointNames()
 
-    /// A zero-initialized model (the trainer fills it; tests set values by name).
-    public init(config: BertConfig, withPooler: Bool = true, numLabels: Int? = nil) {
+    /// A zero-initialized model of the config's family (the trainer fills it; tests set values
+    /// by name). `pooler`: the bare model's pooler (BERT's sequence head always has it).
+    public init(config: BertConfig, pooler: Bool, head: TaskHead) {
         self.config = config
-        self.layout = ParameterLayout(config: config, withPooler: withPooler, numLabels: numLabels, naming: Self.naming)
+        self.head = head
+        self.layout = ParameterLayout(config: config, pooler: pooler, head: head)
         self.parameters = ParameterBuffer(layout: layout)
         self.weights = BertWeights(layout: layout, layers: config.numHiddenLayers)
+        self.firstPosition = config.family.firstPosition(config)
     }
+
+    /// BERT's older spelling: a classifier with a pooler classifies texts, without one tokens.
+    public convenience init(config: BertConfig, withPooler: Bool = true, numLabels: Int? = nil) {
+        self.init(config: config, pooler: withPooler && numLabels == nil,
+                  head: TaskHead(withPooler: withPooler, numLabels: numLabels))
+    }
+
+    /// The family's checkpoint names for this model's layout.
+    public var naming: any CheckpointNaming { config.family.naming(sequenceHead: head.isSequence) }
 
     // MARK: loading and saving
 
     /// Loads `config.json` and `model.safetensors` from a Hugging Face folder.
     /// - Parameters:
-    ///   - withClassifier: nil loads `classifier.*` when the checkpoint has it; true requires it
-    ///     (sized by id2label); false ignores it.
+    ///   - withClassifier: nil loads the classification head when the checkpoint has it; true
+    ///     requires it (sized by id2label); false ignores it.
     public static func load(directory: URL, withClassifier: Bool? = nil) throws -> BertModel {
         let config = try BertConfig.load(directory.appendingPathComponent("config.json"))
         let weightsURL = directory.appendingPathComponent("model.safetensors")
@@ -46,32 +65,40 @@ public final class BertModel: @unchecked Sendable {
     }
 
     /// Builds the layout from the config and fills it by checkpoint name, with a shape check per
-    /// tensor. Each name is tried as is and with/without the `bert.` prefix (checkpoints are saved
-    /// both ways).
+    /// tensor. Each name is tried as is and with/without the family's prefix (`bert.`,
+    /// `roberta.`, `distilbert.`: checkpoints are saved both ways). The head is what the
+    /// checkpoint holds: a classifier over a dense layer (BERT's pooler, the family's own head
+    /// dense) classifies texts, a classifier alone tokens.
     public static func load(config: BertConfig, weights file: SafetensorsFile, withClassifier: Bool? = nil) throws -> BertModel {
-        let prefix = naming.modelPrefix
+        let family = config.family
+        let prefix = family.naming(sequenceHead: false).modelPrefix
         func find(_ name: String) -> TensorInfo? {
             file.tensors[name] ?? file.tensors[prefix + name]
                 ?? (name.hasPrefix(prefix) ? file.tensors[String(name.dropFirst(prefix.count))] : nil)
         }
-        func tensor(_ id: TensorID) -> TensorInfo? { find(naming.name(of: id)) }
-        let hasPooler = tensor(.pooler(.weight)) != nil
-        var numLabels: Int? = nil
-        switch withClassifier {
-        case .some(false): numLabels = nil
-        case .some(true):
-            guard let classifier = tensor(.classifier(.weight)) else {
-                throw EngineError.missingTensor(file: file.path, tensor: naming.name(of: .classifier(.weight)))
-            }
-            numLabels = config.numLabels ?? classifier.shape.first
-        case .none:
-            if let classifier = tensor(.classifier(.weight)) { numLabels = config.numLabels ?? classifier.shape.first }
+        let sequenceNames = family.naming(sequenceHead: true), tokenNames = family.naming(sequenceHead: false)
+        let hasPooler = find(tokenNames.name(of: .pooler(.weight))) != nil
+        let dense = family.sequenceHead.dense.weight
+        // (classifier tensor, classifies texts) as the checkpoint has them.
+        var found: (TensorInfo, Bool)? = nil
+        if find(sequenceNames.name(of: dense)) != nil, let c = find(sequenceNames.name(of: .classifier(.weight))) {
+            found = (c, true)
+        } else if let c = find(tokenNames.name(of: .classifier(.weight))) {
+            found = (c, false)
+        }
+        if withClassifier == true && found == nil {
+            throw EngineError.missingTensor(file: file.path, tensor: sequenceNames.name(of: .classifier(.weight)))
+        }
+        var head = TaskHead.none
+        if withClassifier != false, let (classifier, perText) = found {
+            let n = config.numLabels ?? classifier.shape.first ?? 0
+            head = perText ? .sequenceClassification(labels: n) : .tokenClassification(labels: n)
         }
         var cfg = config
-        if let n = numLabels, cfg.numLabels == nil {
+        if let n = head.labels, cfg.numLabels == nil {
             cfg.id2label = Dictionary(uniqueKeysWithValues: (0..<n).map { ($0, "LABEL_\($0)") })
         }
-        let model = BertModel(config: cfg, withPooler: hasPooler, numLabels: numLabels)
+        let model = BertModel(config: cfg, pooler: hasPooler && !(head.isSequence && family.sequenceHead.denseIsEncoder), head: head)
         for entry in model.layout.entries {
             guard let info = find(entry.name) else { throw EngineError.missingTensor(file: file.path, tensor: entry.name) }
             guard info.shape == entry.shape else {
@@ -87,26 +114,23 @@ public final class BertModel: @unchecked Sendable {
     }
 
     /// Writes `config.json` and `model.safetensors` so transformers loads the folder back: encoder
-    /// names get the `bert.` prefix when a classifier head is present, as
-    /// `BertForSequenceClassification.save_pretrained` writes them.
+    /// names get the family's prefix (`bert.`, `roberta.`, `distilbert.`) when a task head is
+    /// present, as `…ForSequenceClassification.save_pretrained` writes them; the head's own
+    /// tensors stay unprefixed.
     ///
     /// Crash-safe: each file goes through `AtomicWriter`, and `config.json` is the folder's commit
     /// record: written last, and removed first when it changes (another model), so a kill at any
     /// point leaves the previous model, this one, or a folder without `config.json` that no loader
     /// takes, never weights beside another save's config.
     public func save(directory: URL) throws {
-        let prefix = layout.numLabels != nil ? "bert." : ""
+        let prefix = head == .none ? "" : naming.modelPrefix
         let entries = layout.entries.map { e in
             SafetensorsWriter.Entry(
-                name: e.name.hasPrefix("classifier.") ? e.name : prefix + e.name, shape: e.shape,
+                name: e.part == .classifier ? e.name : prefix + e.name, shape: e.shape,
                 payload: .f32(UnsafeBufferPointer(start: parameters.base + e.offset, count: e.count)))
         }
         var cfg = config
-        if cfg.architectures == nil {
-            // A classifier without a pooler is BertForTokenClassification's layout.
-            cfg.architectures = [layout.numLabels == nil ? "BertModel"
-                                 : layout.hasPooler ? "BertForSequenceClassification" : "BertForTokenClassification"]
-        }
+        if cfg.architectures == nil { cfg.architectures = [config.family.architecture(head)] }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         let configData = try enc.encode(cfg)
@@ -144,11 +168,11 @@ public final class BertModel: @unchecked Sendable {
     public func forward(_ batch: PackedBatch, acts: Activations, outputs: Outputs = [], dropout: Dropout? = nil,
                         embeddingOutput: UnsafePointer<Float>? = nil) throws {
         try batch.validate(config)
-        if outputs.contains(.logits) && layout.numLabels == nil {
-            throw EngineError.badInput("this model has no classification head (no classifier.weight in the checkpoint)")
+        if outputs.contains(.logits) && !head.isSequence {
+            throw EngineError.badInput("this model has no sequence classification head (no \(naming.name(of: .classifier(.weight))) over a dense layer in the checkpoint)")
         }
-        if outputs.contains(.pooler) && !layout.hasPooler {
-            throw EngineError.badInput("this model has no pooler (no pooler.dense.weight in the checkpoint)")
+        if outputs.contains(.pooler) && classificationHead == nil {
+            throw EngineError.badInput("this model has no pooler (no \(naming.name(of: .pooler(.weight))) in the checkpoint)")
         }
         // Lanes need every sequence non-empty: a lane of empty sequences would stop before its
         // pooler (N = 0), where the one-lane pass gives those rows zeros.
@@ -189,8 +213,9 @@ public final class BertModel: @unchecked Sendable {
         batch.positions.withUnsafeBufferPointer { pos in
         batch.typeIds.withUnsafeBufferPointer { types in
             Ops.embeddingsForward(out: acts.embSum, ids: ids.baseAddress!, positions: pos.baseAddress!,
-                                  typeIds: types.baseAddress!, wte: p.pointer(emb.word), wpe: p.pointer(emb.position),
-                                  wtt: p.pointer(emb.tokenType), n: N, c: C)
+                                  typeIds: types.baseAddress!, wte: p.pointer(emb.word),
+                                  wpe: p.pointer(emb.position) + firstPosition * C,
+                                  wtt: emb.tokenType.map { UnsafePointer(p.pointer($0)) }, n: N, c: C)
         }}}
         Ops.layerNormForward(out: acts.hidden(0), inp: acts.embSum, weight: p.pointer(emb.layerNorm.weight),
                              bias: p.pointer(emb.layerNorm.bias), n: N, c: C, eps: eps, workers: workers)
@@ -232,9 +257,16 @@ public final class BertModel: @unchecked Sendable {
         }}}
     }
 
-    /// The pooler (and classifier) head over the encoder output, when the model has a pooler.
+    /// The sequence head over the encoder output (the family's shape), or a bare model's pooler
+    /// alone (no classifier); nil without either.
     var classificationHead: SequenceClassificationHead? {
-        weights.pooler.map { SequenceClassificationHead(pooler: $0, classifier: weights.classifier, channels: config.hiddenSize) }
+        let C = config.hiddenSize
+        if head.isSequence, let classifier = weights.classifier {
+            let style = config.family.sequenceHead
+            guard let dense = style.denseIsEncoder ? weights.pooler : weights.headDense else { return nil }
+            return SequenceClassificationHead(style: style, dense: dense, classifier: classifier, channels: C)
+        }
+        return weights.pooler.map { SequenceClassificationHead(style: .bertPooler, dense: $0, classifier: nil, channels: C) }
     }
 
     /// A fresh activation workspace sized for this model.

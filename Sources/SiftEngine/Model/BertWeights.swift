@@ -42,7 +42,8 @@ public struct LayerNormWeights: Sendable, Hashable {
 public struct EmbeddingWeights: Sendable, Hashable {
     public let word: TensorSlice
     public let position: TensorSlice
-    public let tokenType: TensorSlice
+    /// nil for a family without token types (DistilBERT).
+    public let tokenType: TensorSlice?
     public let layerNorm: LayerNormWeights
 }
 
@@ -74,10 +75,13 @@ public struct BertWeights: Sendable, Hashable {
     public let layers: [BertLayerWeights]
     /// BertPooler.dense [C, C], if the model has a pooler.
     public let pooler: LinearWeights?
-    /// The sequence classifier [L, C], if the model has one.
+    /// A sequence head's own dense layer [C, C] (RoBERTa's `classifier.dense`, DistilBERT's
+    /// `pre_classifier`), if the model has one.
+    public let headDense: LinearWeights?
+    /// The classifier [L, C] (per text or per token), if the model has one.
     public let classifier: LinearWeights?
 
-    /// Resolves every view in `layout` (built by `BertArchitecture`, so each tensor is there).
+    /// Resolves every view in `layout` (built by a `ModelFamily`, so each tensor it needs is there).
     public init(layout: ParameterLayout, layers: Int) {
         func slice(_ id: TensorID) -> TensorSlice {
             guard let e = layout[id: id] else { preconditionFailure("the layout has no \(id)") }
@@ -86,7 +90,7 @@ public struct BertWeights: Sendable, Hashable {
         func linear(_ w: TensorID, _ b: TensorID) -> LinearWeights { LinearWeights(weight: slice(w), bias: slice(b)) }
         func norm(_ w: TensorID, _ b: TensorID) -> LayerNormWeights { LayerNormWeights(weight: slice(w), bias: slice(b)) }
         embeddings = EmbeddingWeights(word: slice(.wordEmbeddings), position: slice(.positionEmbeddings),
-                                      tokenType: slice(.tokenTypeEmbeddings),
+                                      tokenType: layout[id: .tokenTypeEmbeddings]?.slice,
                                       layerNorm: norm(.embeddingsNorm(.weight), .embeddingsNorm(.bias)))
         self.layers = (0..<layers).map { l in
             func t(_ x: LayerTensor) -> TensorID { .layer(l, x) }
@@ -103,6 +107,7 @@ public struct BertWeights: Sendable, Hashable {
                 layerNorm: norm(t(.outputNorm(.weight)), t(.outputNorm(.bias))))
         }
         pooler = layout.hasPooler ? linear(.pooler(.weight), .pooler(.bias)) : nil
+        headDense = layout.hasHeadDense ? linear(.headDense(.weight), .headDense(.bias)) : nil
         classifier = layout.numLabels != nil ? linear(.classifier(.weight), .classifier(.bias)) : nil
     }
 }

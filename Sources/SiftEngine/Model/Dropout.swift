@@ -19,12 +19,15 @@ public enum DropoutSite: Hashable, Sendable, CustomStringConvertible {
     case output(layer: Int)
     /// BertForSequenceClassification.dropout: pooled [B,C], before the classifier.
     case classifier
+    /// RobertaClassificationHead's first dropout: the first token's rows [B,C], before its dense layer.
+    case headInput
 
     /// Separates the sites' random streams.
     var stream: UInt64 {
         switch self {
         case .embeddings: 0
         case .classifier: 1
+        case .headInput: 0xFFFF_FFFF
         case .attentionProbs(let l): 2 + 3 * UInt64(l)
         case .attentionOutput(let l): 3 + 3 * UInt64(l)
         case .output(let l): 4 + 3 * UInt64(l)
@@ -35,6 +38,7 @@ public enum DropoutSite: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .embeddings: "embeddings"
         case .classifier: "classifier"
+        case .headInput: "classification head input"
         case .attentionProbs(let l): "layer \(l) attention probabilities"
         case .attentionOutput(let l): "layer \(l) attention output"
         case .output(let l): "layer \(l) output"
@@ -44,38 +48,49 @@ public enum DropoutSite: Hashable, Sendable, CustomStringConvertible {
 
 /// Dropout probabilities (nn.Dropout's p) of a training forward.
 public struct DropoutRates: Sendable, Equatable {
-    /// hidden_dropout_prob: embeddings, attention.output.dense, output.dense.
+    /// hidden_dropout_prob: embeddings, output.dense (and attention.output.dense unless
+    /// `attentionOutput` says otherwise).
     public var hidden: Float
+    /// attention.output.dense's output: `hidden` for BERT, 0 for DistilBERT (no dropout there).
+    public var attentionOutput: Float
     /// attention_probs_dropout_prob: attention probabilities.
     public var attention: Float
-    /// classifier_dropout (transformers falls back to hidden_dropout_prob): pooled output.
+    /// classifier_dropout (transformers falls back to hidden_dropout_prob): pooled output (and
+    /// RoBERTa's head input).
     public var classifier: Float
 
     public init(hidden: Float, attention: Float, classifier: Float? = nil) {
-        self.hidden = hidden; self.attention = attention; self.classifier = classifier ?? hidden
+        self.hidden = hidden; self.attentionOutput = hidden; self.attention = attention
+        self.classifier = classifier ?? hidden
     }
 
-    /// The probabilities transformers' BertForSequenceClassification reads from config.json.
-    public init(config: BertConfig) {
-        self.init(hidden: config.hiddenDropoutProb, attention: config.attentionProbsDropoutProb,
-                  classifier: config.classifierDropout)
+    /// The probabilities transformers' task models of the config's family read from config.json.
+    public init(config: BertConfig) { self = config.family.dropoutRates(config) }
+
+    /// Eval mode for the encoder (head-only training): only the head's rates stay.
+    public var headOnly: DropoutRates {
+        var r = self
+        r.hidden = 0; r.attentionOutput = 0; r.attention = 0
+        return r
     }
 
     public static let none = DropoutRates(hidden: 0, attention: 0, classifier: 0)
 
     public func rate(_ site: DropoutSite) -> Float {
         switch site {
-        case .embeddings, .attentionOutput, .output: hidden
+        case .embeddings, .output: hidden
+        case .attentionOutput: attentionOutput
         case .attentionProbs: attention
-        case .classifier: classifier
+        case .classifier, .headInput: classifier
         }
     }
 
-    public var isZero: Bool { hidden == 0 && attention == 0 && classifier == 0 }
+    public var isZero: Bool { hidden == 0 && attentionOutput == 0 && attention == 0 && classifier == 0 }
 
     /// Each probability must be in [0, 1) (p = 1 would scale kept units by 1/0).
     public func validate() throws {
-        for (name, p) in [("hidden", hidden), ("attention", attention), ("classifier", classifier)] where !(p >= 0 && p < 1) {
+        for (name, p) in [("hidden", hidden), ("attention output", attentionOutput), ("attention", attention),
+                          ("classifier", classifier)] where !(p >= 0 && p < 1) {
             throw EngineError.badInput("\(name) dropout probability must be in [0, 1), found \(p)")
         }
     }
@@ -184,8 +199,9 @@ public final class DropoutMasks: @unchecked Sendable {
     private let hiddenMasks = GrowableBuffer()
     /// [L · Σ NH·T_b²] attention-probability masks, laid out like the kept probabilities.
     private let probMasks = GrowableBuffer()
-    /// [B,C] the classifier's mask and its dropped input.
+    /// [B,C] the classifier's mask and its dropped input; the same for RoBERTa's head input.
     private let classifierMask = GrowableBuffer(), classifierInputs = GrowableBuffer()
+    private let headInputMask = GrowableBuffer(), headInputs = GrowableBuffer()
 
     init(channels: Int, layers: Int) { c = channels; self.layers = layers }
 
@@ -196,9 +212,12 @@ public final class DropoutMasks: @unchecked Sendable {
         n = acts.n; b = acts.b; workers = acts.workers
         probCount = acts.probOffsets.last ?? 0
         guard dropout != nil else { return }
-        if rates.hidden > 0 { hiddenMasks.reserve((1 + 2 * layers) * n * c) }
+        if rates.hidden > 0 || rates.attentionOutput > 0 { hiddenMasks.reserve((1 + 2 * layers) * n * c) }
         if rates.attention > 0 { probMasks.reserve(layers * probCount) }
-        if rates.classifier > 0 { classifierMask.reserve(b * c); classifierInputs.reserve(b * c) }
+        if rates.classifier > 0 {
+            classifierMask.reserve(b * c); classifierInputs.reserve(b * c)
+            headInputMask.reserve(b * c); headInputs.reserve(b * c)
+        }
     }
 
     /// Element count of a site's mask for the current batch.
@@ -206,7 +225,7 @@ public final class DropoutMasks: @unchecked Sendable {
         switch site {
         case .embeddings, .attentionOutput, .output: n * c
         case .attentionProbs: probCount
-        case .classifier: b * c
+        case .classifier, .headInput: b * c
         }
     }
 
@@ -219,12 +238,26 @@ public final class DropoutMasks: @unchecked Sendable {
         case .output(let l): return hiddenMasks.base + (2 + 2 * l) * n * c
         case .attentionProbs(let l): return probMasks.base + l * probCount
         case .classifier: return classifierMask.base
+        case .headInput: return headInputMask.base
         }
     }
 
     /// [B,C] the classifier's input after dropout (nil: no classifier dropout, it reads `pooled`).
     public var classifierInput: UnsafeMutablePointer<Float>? {
         mask(.classifier) == nil ? nil : classifierInputs.base
+    }
+
+    /// [B,C] the head's dense input after dropout (nil: it reads the first tokens' rows).
+    public var headInputValues: UnsafeMutablePointer<Float>? {
+        mask(.headInput) == nil ? nil : headInputs.base
+    }
+
+    /// headInputValues = rows ⊙ mask; returns the dense layer's input (`rows` itself when p = 0).
+    func headInput(rows: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
+        guard let x = headInputValues else { return rows }
+        x.update(from: rows, count: b * c)
+        generate(.headInput, applyTo: x)
+        return x
     }
 
     /// Draws (or asks the provider for) a site's mask and multiplies it into `x` if given.

@@ -6,7 +6,8 @@ public struct PackedBatch: Sendable, Equatable {
     public var ids: [Int32]
     /// [N] token type (segment) ids.
     public var typeIds: [Int32]
-    /// [N] position ids (0..<T within each sequence).
+    /// [N] index of each token within its sequence (0..<T); the model's family maps it to a
+    /// position-table row (RoBERTa adds `pad_token_id + 1`).
     public var positions: [Int32]
     /// [B+1] row offsets.
     public var offsets: [Int]
@@ -49,12 +50,17 @@ public struct PackedBatch: Sendable, Equatable {
 
     /// Checks ids against a config before any table is indexed with them.
     public func validate(_ config: BertConfig) throws {
-        for b in 0..<batchSize where length(b) > config.maxPositionEmbeddings {
-            throw EngineError.badInput("sequence \(b) has \(length(b)) tokens; the model takes at most \(config.maxPositionEmbeddings) (max_position_embeddings): truncate it")
+        let limit = config.maxSequenceLength
+        for b in 0..<batchSize where length(b) > limit {
+            let why = limit == config.maxPositionEmbeddings ? "max_position_embeddings"
+                : "max_position_embeddings \(config.maxPositionEmbeddings) less pad_token_id + 1"
+            throw EngineError.badInput("sequence \(b) has \(length(b)) tokens; the model takes at most \(limit) (\(why)): truncate it")
         }
         for (i, id) in ids.enumerated() where id < 0 || Int(id) >= config.vocabSize {
             throw EngineError.badInput("token id \(id) at packed position \(i) is outside the vocabulary (0..<\(config.vocabSize))")
         }
+        // A family without token types (DistilBERT) ignores them, as transformers does.
+        guard config.family.hasTokenTypes else { return }
         for (i, t) in typeIds.enumerated() where t < 0 || Int(t) >= config.typeVocabSize {
             throw EngineError.badInput("token type id \(t) at packed position \(i) is outside 0..<\(config.typeVocabSize)")
         }

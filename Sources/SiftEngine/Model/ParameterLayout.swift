@@ -34,11 +34,20 @@ public struct ParameterLayout: Sendable, Equatable {
     private let byName: [String: Int]
     private let byID: [TensorID: Int]
 
-    /// BERT's tensors (`BertArchitecture`), named by `naming` (default: transformers' BERT names).
-    public init(config: BertConfig, withPooler: Bool = true, numLabels: Int? = nil,
-                naming: any CheckpointNaming = BertCheckpointNames()) {
-        self.init(tensors: BertArchitecture.tensors(config: config, withPooler: withPooler, numLabels: numLabels),
-                  naming: naming)
+    /// The tensors of the config's family with `head` (and the bare model's pooler when
+    /// `pooler`), under the family's checkpoint names.
+    public init(config: BertConfig, pooler: Bool, head: TaskHead) {
+        let family = config.family
+        var sequence = false
+        if case .sequenceClassification = head { sequence = true }
+        self.init(tensors: family.tensors(config: config, pooler: pooler, head: head),
+                  naming: family.naming(sequenceHead: sequence))
+    }
+
+    /// The older spelling: a classifier with a pooler is a sequence head, without one a token
+    /// head (BERT's layouts).
+    public init(config: BertConfig, withPooler: Bool = true, numLabels: Int? = nil) {
+        self.init(config: config, pooler: withPooler && numLabels == nil, head: TaskHead(withPooler: withPooler, numLabels: numLabels))
     }
 
     /// Lays out `tensors` back to back in the given order.
@@ -74,8 +83,20 @@ public struct ParameterLayout: Sendable, Equatable {
         return TensorSlice(offset: first.offset, shape: [rows] + first.shape.dropFirst())
     }
 
+    /// The bare model's pooler (BERT's sequence head uses it as its dense layer).
     public var hasPooler: Bool { byID[.pooler(.weight)] != nil }
+    /// A sequence head's own dense layer (RoBERTa's `classifier.dense`, DistilBERT's `pre_classifier`).
+    public var hasHeadDense: Bool { byID[.headDense(.weight)] != nil }
+    /// One prediction per text: a classifier over a dense layer (the pooler or the head's own).
+    public var hasSequenceHead: Bool { numLabels != nil && (hasPooler || hasHeadDense) }
     public var numLabels: Int? { self[id: .classifier(.bias)]?.shape[0] }
+}
+
+extension TaskHead {
+    /// BERT's convention before heads had a type: labels with a pooler classify texts.
+    public init(withPooler: Bool, numLabels: Int?) {
+        self = numLabels.map { withPooler ? .sequenceClassification(labels: $0) : .tokenClassification(labels: $0) } ?? .none
+    }
 }
 
 /// One contiguous, 64-byte aligned Float buffer laid out by a `ParameterLayout`: the model's

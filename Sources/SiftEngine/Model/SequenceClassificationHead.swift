@@ -1,18 +1,24 @@
-/// transformers' BertPooler and BertForSequenceClassification's dropout + classifier, as a head
-/// over the encoder's output: it reads `acts.lastHidden` and, in the backward, adds
-/// ∂loss/∂lastHidden for the encoder's backward to continue from.
+/// A sequence-classification head over the encoder's output, in the shape its family gives it
+/// (`SequenceHeadStyle`): the first token's row, [dropout,] a dense layer with tanh (BERT's
+/// pooler, RobertaClassificationHead's `dense`) or ReLU (DistilBERT's `pre_classifier`), dropout,
+/// then the classifier. It reads `acts.lastHidden` and, in the backward, adds ∂loss/∂lastHidden
+/// for the encoder's backward to continue from.
 ///
-/// This is the shape of the seam for other heads (masked-LM, token classification): a type with
-/// its weights as views (`LinearWeights`), a forward from `lastHidden` into its own outputs and a
-/// backward that adds into `dhidden`; the encoder's forward/backward do not change.
+/// This is the shape of the seam for heads: a type with its weights as views (`LinearWeights`),
+/// a forward from `lastHidden` into its own outputs and a backward that adds into `dhidden`; the
+/// encoder's forward/backward do not change.
 struct SequenceClassificationHead {
-    /// BertPooler.dense [C, C].
-    let pooler: LinearWeights
-    /// The classifier [L, C]; nil for a bare `BertModel` (pooler only).
+    let style: SequenceHeadStyle
+    /// The dense layer [C, C]: BertPooler.dense, `classifier.dense` or `pre_classifier`.
+    let dense: LinearWeights
+    /// The classifier [L, C]; nil for a bare model (pooler only).
     let classifier: LinearWeights?
     let channels: Int
 
-    /// pooled = tanh(dense(first row of each sequence)); with `logits`,
+    /// Where the dense layer trains or freezes: with the encoder (BERT's pooler) or the head.
+    var densePart: ModelPart { style.denseIsEncoder ? .pooler : .classifier }
+
+    /// pooled = act(dense([dropout](first row of each sequence))); with `logits`,
     /// logits = dropout(pooled) · Wᵀ + b. Empty sequences pool zeros.
     func forward(_ batch: PackedBatch, acts: Activations, parameters p: ParameterBuffer, logits: Bool, drop: DropoutMasks?) {
         let B = batch.batchSize, C = channels
@@ -25,12 +31,17 @@ struct SequenceClassificationHead {
                 (acts.clsRows + b * C).update(repeating: 0, count: C)
             }
         }
-        Ops.linearForward(out: acts.pooled, inp: acts.clsRows, weight: p.pointer(pooler.weight),
-                          bias: p.pointer(pooler.bias), n: B, inChannels: C, outChannels: C)
-        Ops.tanhForward(out: acts.pooled, inp: acts.pooled, count: B * C)
+        // Dropout on a copy: the dense backward reads its input.
+        let denseIn = style.dropsInput ? drop?.headInput(rows: acts.clsRows) ?? acts.clsRows : acts.clsRows
+        Ops.linearForward(out: acts.pooled, inp: denseIn, weight: p.pointer(dense.weight),
+                          bias: p.pointer(dense.bias), n: B, inChannels: C, outChannels: C)
+        switch style {
+        case .bertPooler, .roberta: Ops.tanhForward(out: acts.pooled, inp: acts.pooled, count: B * C)
+        case .distilBert: Ops.activationForward(.relu, out: acts.pooled, inp: acts.pooled, count: B * C)
+        }
 
         guard logits, let classifier else { return }
-        // Dropout on a copy: the tanh backward reads the undropped `pooled`.
+        // Dropout on a copy: the activation's backward reads the undropped `pooled`.
         let clsIn = drop?.classifier(pooled: acts.pooled) ?? acts.pooled
         Ops.linearForward(out: acts.logits, inp: clsIn, weight: p.pointer(classifier.weight),
                           bias: p.pointer(classifier.bias), n: B, inChannels: C, outChannels: classifier.outFeatures)
@@ -54,10 +65,15 @@ struct SequenceClassificationHead {
                         dout: dlogits, inp: drop?.classifierInput ?? acts.pooled, weight: p.pointer(classifier.weight),
                         N: B, C: C, OC: L)
         if let m = drop?.mask(.classifier) { Backward.dropoutInPlace(dpooled, mask: m, count: B * C) }
-        // pooler: pooled = tanh(clsRows · Wᵀ + b)
-        Backward.tanh(dinp: dpre, dout: dpooled, out: acts.pooled, count: B * C)
-        Backward.linear(dinp: dcls, dweight: g(pooler.weight, .pooler), dbias: g(pooler.bias, .pooler),
-                        dout: dpre, inp: acts.clsRows, weight: p.pointer(pooler.weight), N: B, C: C, OC: C)
+        // pooled = act(denseIn · Wᵀ + b); ReLU's gradient gate is the same read from its output.
+        switch style {
+        case .bertPooler, .roberta: Backward.tanh(dinp: dpre, dout: dpooled, out: acts.pooled, count: B * C)
+        case .distilBert: Backward.relu(dinp: dpre, dout: dpooled, inp: acts.pooled, count: B * C)
+        }
+        let dropped = style.dropsInput ? drop?.headInputValues : nil
+        Backward.linear(dinp: dcls, dweight: g(dense.weight, densePart), dbias: g(dense.bias, densePart),
+                        dout: dpre, inp: dropped ?? acts.clsRows, weight: p.pointer(dense.weight), N: B, C: C, OC: C)
+        if dropped != nil, let m = drop?.mask(.headInput) { Backward.dropoutInPlace(dcls, mask: m, count: B * C) }
         // clsRows[b] = lastHidden[offsets[b]]: scatter back
         for b in 0..<B where batch.length(b) > 0 {
             let row = dh + batch.offsets[b] * C, src = dcls + b * C

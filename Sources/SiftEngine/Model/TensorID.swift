@@ -17,7 +17,11 @@ public enum TensorID: Hashable, Sendable, CustomStringConvertible {
     case layer(Int, LayerTensor)
     /// BertPooler's dense layer.
     case pooler(Affine)
-    /// The sequence-classification head's output layer.
+    /// The dense layer a sequence-classification head puts before its output layer when the
+    /// family's head owns one (RoBERTa's `classifier.dense`, DistilBERT's `pre_classifier`);
+    /// BERT's head uses the encoder's pooler instead.
+    case headDense(Affine)
+    /// The classification head's output layer (per text or per token).
     case classifier(Affine)
 
     /// Where the tensor sits (decides whether it trains: `TrainableParts`).
@@ -26,7 +30,7 @@ public enum TensorID: Hashable, Sendable, CustomStringConvertible {
         case .wordEmbeddings, .positionEmbeddings, .tokenTypeEmbeddings, .embeddingsNorm: .embeddings
         case .layer(let l, _): .layer(l)
         case .pooler: .pooler
-        case .classifier: .classifier
+        case .headDense, .classifier: .classifier
         }
     }
 
@@ -36,7 +40,7 @@ public enum TensorID: Hashable, Sendable, CustomStringConvertible {
         case .wordEmbeddings, .positionEmbeddings, .tokenTypeEmbeddings: .embeddingTable
         case .embeddingsNorm(let a): a == .weight ? .normWeight : .normBias
         case .layer(_, let t): t.role
-        case .pooler(let a), .classifier(let a): a == .weight ? .linearWeight : .linearBias
+        case .pooler(let a), .headDense(let a), .classifier(let a): a == .weight ? .linearWeight : .linearBias
         }
     }
 
@@ -48,6 +52,7 @@ public enum TensorID: Hashable, Sendable, CustomStringConvertible {
         case .embeddingsNorm(let a): "embeddings LayerNorm \(a)"
         case .layer(let l, let t): "layer \(l) \(t)"
         case .pooler(let a): "pooler \(a)"
+        case .headDense(let a): "classification head dense \(a)"
         case .classifier(let a): "classifier \(a)"
         }
     }
@@ -105,6 +110,7 @@ public enum ModelPart: Hashable, Sendable {
     case embeddings
     case layer(Int)
     case pooler
+    /// The task head (its dense layer, if the family's head has one, and the output layer).
     case classifier
 }
 

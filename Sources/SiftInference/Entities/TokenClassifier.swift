@@ -24,7 +24,7 @@ public final class TokenClassifier: @unchecked Sendable {
         guard model.layout.numLabels != nil else {
             throw InferenceError.missingHead(file: file, tensor: "classifier.weight")
         }
-        guard !model.layout.hasPooler || model.config.isTokenClassification else {
+        guard !model.head.isSequence || model.config.isTokenClassification else {
             throw InferenceError.unsupportedTask("\(file) is a sequence classifier (pooler.dense.* and classifier.* per text), not a token classifier; use `sift predict`")
         }
         self.model = model

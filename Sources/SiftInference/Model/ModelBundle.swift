@@ -43,12 +43,12 @@ public final class ModelBundle: Sendable {
         let embedder = SentenceEmbedder(model: model, pooling: pooling ?? st?.pooling ?? .mean, normalize: normalize ?? st?.normalize ?? true)
         self.embedder = embedder
         // A classifier without a pooler (or a config that says so) labels tokens, not texts.
-        let labelsTokens = model.layout.numLabels != nil && (model.config.isTokenClassification || !model.layout.hasPooler)
+        let labelsTokens = model.layout.numLabels != nil && (model.config.isTokenClassification || !model.head.isSequence)
         tokenClassifier = labelsTokens ? try TokenClassifier(model: model, directory: directory) : nil
         if let head {
             classifier = try EmbeddingClassifier(embedder: embedder, head: head)
         } else {
-            classifier = model.layout.numLabels != nil && model.layout.hasPooler && !labelsTokens ? try SequenceClassifier(model: model) : nil
+            classifier = model.head.isSequence && !labelsTokens ? try SequenceClassifier(model: model) : nil
         }
         if labelsTokens { task = .tokenClassification; return }
         task = switch classifier?.problemType {
@@ -71,7 +71,7 @@ public final class ModelBundle: Sendable {
             throw InferenceError.unsupportedTask("\(directory.path) is a token classifier (BertForTokenClassification: classifier.* on every token, no pooler); use `sift ner` or the entities route")
         }
         guard let classifier else {
-            let tensor = model.layout.numLabels == nil ? "classifier.weight" : "pooler.dense.weight"
+            let tensor = model.naming.name(of: model.layout.numLabels == nil ? .classifier(.weight) : model.config.family.sequenceHead.denseTensor)
             throw InferenceError.missingHead(file: directory.appendingPathComponent("model.safetensors").path, tensor: tensor)
         }
         return classifier

@@ -20,8 +20,8 @@ public final class SequenceClassifier: @unchecked Sendable {
     public let model: BertModel
 
     public init(model: BertModel) throws {
-        guard model.layout.numLabels != nil, model.layout.hasPooler else {
-            throw InferenceError.badInput("model has no classification head (needs pooler.dense.* and classifier.* weights)")
+        guard model.head.isSequence else {
+            throw InferenceError.badInput("model has no classification head (needs a classifier over a dense layer: pooler.dense.* and classifier.* for BERT, classifier.dense.* and classifier.out_proj.* for RoBERTa, pre_classifier.* and classifier.* for DistilBERT)")
         }
         self.model = model
     }

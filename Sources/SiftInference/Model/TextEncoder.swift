@@ -22,7 +22,8 @@ public struct TextEncoder: Sendable {
     /// `max_position_embeddings` (longer inputs cannot be embedded at all).
     public init(directory: URL, config: BertConfig, maxLength: Int? = nil) throws {
         let tok = try Tokenizer(directory: directory)
-        var length = config.maxPositionEmbeddings
+        try Self.checkVocabulary(tok, fits: config, directory: directory)
+        var length = config.maxSequenceLength
         if let m = SentenceTransformersConfig.maxSeqLength(directory: directory) {
             length = min(length, m)
         } else if let m = tok.modelMaxLength, m > 0 {
@@ -30,9 +31,18 @@ public struct TextEncoder: Sendable {
         }
         if let maxLength {
             guard maxLength >= 2 else { throw InferenceError.badInput("max length must be at least 2 (room for [CLS] and [SEP]), got \(maxLength)") }
-            length = min(maxLength, config.maxPositionEmbeddings)
+            length = min(maxLength, config.maxSequenceLength)
         }
-        self.init(tokenizer: tok, maxLength: length, positionLimit: config.maxPositionEmbeddings)
+        self.init(tokenizer: tok, maxLength: length, positionLimit: config.maxSequenceLength)
+    }
+
+    /// A tokenizer whose ids run past the word-embedding rows would index outside the table;
+    /// fewer ids than rows is normal (multilingual-e5: 250,002 ids, 250,037 rows).
+    public static func checkVocabulary(_ tokenizer: Tokenizer, fits config: BertConfig, directory: URL) throws {
+        guard tokenizer.vocabSize <= config.vocabSize else {
+            throw InferenceError.badConfig(file: directory.path,
+                reason: "the tokenizer has \(tokenizer.vocabSize) ids but the model's word embedding has \(config.vocabSize) rows (vocab_size in config.json): they do not belong together")
+        }
     }
 
     var options: EncodeOptions { EncodeOptions(addSpecialTokens: true, maxLength: maxLength, truncation: .longestFirst) }

@@ -75,8 +75,8 @@ public final class TokenClassificationTrainer: @unchecked Sendable {
         self.labels = names
         model = try Self.makeModel(base: base, labels: names, seed: options.seed, configure: options.applyDropout)
         head = try TokenClassificationHead(model: model)
-        guard options.maxLength <= model.config.maxPositionEmbeddings else {
-            throw TrainError.badOption("--max-length \(options.maxLength) exceeds the model's max_position_embeddings \(model.config.maxPositionEmbeddings)")
+        guard options.maxLength <= model.config.maxSequenceLength else {
+            throw TrainError.badOption("--max-length \(options.maxLength) exceeds the \(model.config.maxSequenceLength) tokens the model's position table takes (max_position_embeddings \(model.config.maxPositionEmbeddings))")
         }
         let tok = try Tokenizer(directory: base)
         func data(_ ex: [TaggedExample], _ source: String) throws -> TokenTrainingData {
@@ -102,8 +102,8 @@ public final class TokenClassificationTrainer: @unchecked Sendable {
         cfg.id2label = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($0, $1) })
         cfg.label2id = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
         cfg.problemType = nil
-        cfg.architectures = ["BertForTokenClassification"]
-        let model = BertModel(config: cfg, withPooler: false, numLabels: labels.count)
+        cfg.architectures = [cfg.family.architecture(.tokenClassification(labels: labels.count))]
+        let model = BertModel(config: cfg, pooler: false, head: .tokenClassification(labels: labels.count))
         var rng = SeededGenerator(seed: seed)
         for e in model.layout.entries {
             let dst = model.parameters.base + e.offset
@@ -153,7 +153,7 @@ public final class TokenClassificationTrainer: @unchecked Sendable {
         let stepsPerEpoch = (batchesPerEpoch + options.gradientAccumulation - 1) / options.gradientAccumulation
         let schedule = LRSchedule(kind: options.schedule, warmupRatio: options.warmupRatio, totalSteps: stepsPerEpoch * options.epochs)
         var rates = DropoutRates(config: model.config)
-        if options.mode == .headOnly { rates.hidden = 0; rates.attention = 0 }
+        if options.mode == .headOnly { rates = rates.headOnly }
         logger.info("token classification: \(items.count) training sentences, \(eval.items.count) validation, \(labels.count) labels (\(labels.joined(separator: " "))), \(stepsPerEpoch * options.epochs) steps")
         var results: [EpochResult] = []
         var stoppedEarly = false

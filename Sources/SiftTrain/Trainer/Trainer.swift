@@ -115,8 +115,11 @@ public final class Trainer: @unchecked Sendable {
         tokenizer = tok
         model = try Self.makeClassifier(base: base, labels: labels, multiLabel: multiLabel, seed: options.seed,
                                         configure: options.applyDropout)
-        guard options.maxLength <= model.config.maxPositionEmbeddings else {
-            throw TrainError.badOption("--max-length \(options.maxLength) exceeds the model's max_position_embeddings \(model.config.maxPositionEmbeddings)")
+        do { try TextEncoder.checkVocabulary(tok, fits: model.config, directory: base) } catch {
+            throw TrainError.badInput(error.localizedDescription)
+        }
+        guard options.maxLength <= model.config.maxSequenceLength else {
+            throw TrainError.badOption("--max-length \(options.maxLength) exceeds the \(model.config.maxSequenceLength) tokens the model's position table takes (max_position_embeddings \(model.config.maxPositionEmbeddings))")
         }
         var opt = EncodeOptions()
         opt.maxLength = options.maxLength
@@ -168,8 +171,8 @@ public final class Trainer: @unchecked Sendable {
         cfg.id2label = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($0, $1) })
         cfg.label2id = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
         cfg.problemType = multiLabel ? .multiLabel : .singleLabel
-        cfg.architectures = ["BertForSequenceClassification"]
-        let model = BertModel(config: cfg, withPooler: true, numLabels: labels.count)
+        cfg.architectures = [cfg.family.architecture(.sequenceClassification(labels: labels.count))]
+        let model = BertModel(config: cfg, pooler: false, head: .sequenceClassification(labels: labels.count))
         var rng = SeededGenerator(seed: seed)
         for e in model.layout.entries {
             let dst = model.parameters.base + e.offset
@@ -215,10 +218,15 @@ public final class Trainer: @unchecked Sendable {
     /// classifier's rate (its encoder features come from an eval-mode forward).
     func dropout(step: Int, micro: Int) -> Dropout? {
         var rates = dropoutRates
-        if options.mode == .headOnly { rates.hidden = 0; rates.attention = 0 }
+        if options.mode == .headOnly { rates = rates.headOnly }
         if rates.isZero { return nil }
         return Dropout(rates: rates, seed: Dropout.seed(run: options.seed, step: step, microBatch: micro))
     }
+
+    /// Head-only over cached features needs a head whose dense layer is the encoder's (BERT's
+    /// pooler: features are its output); RoBERTa's and DistilBERT's heads own their dense layer,
+    /// so they run the frozen encoder forward each step and train the whole head.
+    var cachesFeatures: Bool { options.mode == .headOnly && model.config.family.sequenceHead.denseIsEncoder }
 
     func trainable() -> TrainableParts {
         switch options.mode {
@@ -246,9 +254,9 @@ public final class Trainer: @unchecked Sendable {
         let stepsPerEpoch = (batchesPerEpoch + options.gradientAccumulation - 1) / options.gradientAccumulation
         let schedule = LRSchedule(kind: options.schedule, warmupRatio: options.warmupRatio, totalSteps: stepsPerEpoch * options.epochs)
 
-        // Head-only: the frozen encoder embeds every text once.
+        // Head-only (BERT): the frozen encoder embeds every text once.
         var trainFeatures: [Float] = [], evalFeatures: [Float] = []
-        if options.mode == .headOnly {
+        if cachesFeatures {
             trainFeatures = try pooledFeatures(train)
             evalFeatures = try pooledFeatures(eval)
         }
@@ -268,7 +276,7 @@ public final class Trainer: @unchecked Sendable {
                 let scale = 1 / Double(groupSize)
                 let drop = dropout(step: state.globalStep, micro: inStep)
                 let l: Double
-                if options.mode == .headOnly {
+                if cachesFeatures {
                     l = try trainFeatures.withUnsafeBufferPointer { f in
                         try opt.accumulateHead(features: f.baseAddress!, rows: idx, targets: targets(train, idx), scale: scale,
                                                dropout: drop)
@@ -290,7 +298,7 @@ public final class Trainer: @unchecked Sendable {
                 }
             }
             let seconds = Date().timeIntervalSince(started)
-            let ev = try evaluate(eval, features: options.mode == .headOnly ? evalFeatures : nil, loss: opt.loss)
+            let ev = try evaluate(eval, features: cachesFeatures ? evalFeatures : nil, loss: opt.loss)
             let metric: Double = switch options.metric {
             case .accuracy: ev.accuracy ?? 0
             case .macroF1: ev.macroF1 ?? 0
@@ -365,7 +373,7 @@ public final class Trainer: @unchecked Sendable {
             }
             (model.parameters.base + e.offset).update(from: src.baseAddress!, count: e.count)
         }
-        let ev = try evaluate(d, features: options.mode == .headOnly ? try pooledFeatures(d) : nil, loss: loss)
+        let ev = try evaluate(d, features: cachesFeatures ? try pooledFeatures(d) : nil, loss: loss)
         let metric: Double = switch options.metric {
         case .accuracy: ev.accuracy ?? 0
         case .macroF1: ev.macroF1 ?? 0

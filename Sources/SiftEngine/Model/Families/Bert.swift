@@ -1,6 +1,5 @@
-// A model family plugs in here for loading and saving: which tensors it has (an architecture
-// list of `TensorID`s and shapes) and what its checkpoints call them (a `CheckpointNaming`).
-// Nothing else in the engine reads a checkpoint name. See docs/engine.md, "Adding a family".
+// BERT as a `ModelFamily`, and `CheckpointNaming`: what a family's checkpoints call its tensors.
+// Nothing but loading and saving reads a checkpoint name. See docs/engine.md, "Families and heads".
 
 /// The checkpoint names of one model family's tensors.
 public protocol CheckpointNaming: Sendable {
@@ -25,6 +24,8 @@ public struct BertCheckpointNames: CheckpointNaming {
         case .embeddingsNorm(let a): "embeddings.LayerNorm.\(a.rawValue)"
         case .layer(let l, let t): "encoder.layer.\(l)." + layerName(t)
         case .pooler(let a): "pooler.dense.\(a.rawValue)"
+        // BERT's sequence head uses the pooler; no BERT checkpoint has this tensor.
+        case .headDense(let a): "classifier.dense.\(a.rawValue)"
         case .classifier(let a): "classifier.\(a.rawValue)"
         }
     }
@@ -49,40 +50,41 @@ public struct BertCheckpointNames: CheckpointNaming {
     }
 }
 
+/// BERT (modeling_bert.py): the pooler belongs to the encoder and is the sequence head's dense
+/// layer; the reference every other family is described against.
+public struct BertFamily: ModelFamily {
+    public init() {}
+    public var modelType: String { "bert" }
+    public var className: String { "Bert" }
+    public var sequenceHead: SequenceHeadStyle { .bertPooler }
+
+    public func naming(sequenceHead: Bool) -> any CheckpointNaming { BertCheckpointNames() }
+
+    /// The pooler comes with a sequence head (BertForSequenceClassification classifies its output).
+    public func tensors(config: BertConfig, pooler: Bool, head: TaskHead) -> [(TensorID, [Int])] {
+        var list = encoderTensors(config: config, tokenTypes: true)
+        let C = config.hiddenSize
+        if case .sequenceClassification = head {
+            list += [(.pooler(.weight), [C, C]), (.pooler(.bias), [C])]
+        } else if pooler {
+            list += [(.pooler(.weight), [C, C]), (.pooler(.bias), [C])]
+        }
+        if let n = head.labels {
+            list += [(.classifier(.weight), [n, C]), (.classifier(.bias), [n])]
+        }
+        return list
+    }
+
+    public func decode(from decoder: Decoder) throws -> BertConfig {
+        try BertConfig.decodeBertKeys(from: decoder, defaults: BertConfig(modelType: modelType))
+    }
+
+    public func encode(_ config: BertConfig, to encoder: Encoder) throws { try config.encodeBertKeys(to: encoder) }
+}
+
 /// BERT's tensors in buffer order (the order is the layout's; see `ParameterLayout`).
 public enum BertArchitecture {
     public static func tensors(config: BertConfig, withPooler: Bool, numLabels: Int?) -> [(TensorID, [Int])] {
-        let C = config.hiddenSize, I = config.intermediateSize
-        var list: [(TensorID, [Int])] = [
-            (.wordEmbeddings, [config.vocabSize, C]),
-            (.positionEmbeddings, [config.maxPositionEmbeddings, C]),
-            (.tokenTypeEmbeddings, [config.typeVocabSize, C]),
-            (.embeddingsNorm(.weight), [C]),
-            (.embeddingsNorm(.bias), [C]),
-        ]
-        for l in 0..<config.numHiddenLayers {
-            // The fused Q|K|V: three [C, C] weights as one [3C, C] range, then three [C] biases as one [3C].
-            list += Projection.allCases.map { (.layer(l, .qkv($0, .weight)), [C, C]) }
-            list += Projection.allCases.map { (.layer(l, .qkv($0, .bias)), [C]) }
-            list += [
-                (.layer(l, .attentionOutput(.weight)), [C, C]),
-                (.layer(l, .attentionOutput(.bias)), [C]),
-                (.layer(l, .attentionNorm(.weight)), [C]),
-                (.layer(l, .attentionNorm(.bias)), [C]),
-                (.layer(l, .intermediate(.weight)), [I, C]),
-                (.layer(l, .intermediate(.bias)), [I]),
-                (.layer(l, .output(.weight)), [C, I]),
-                (.layer(l, .output(.bias)), [C]),
-                (.layer(l, .outputNorm(.weight)), [C]),
-                (.layer(l, .outputNorm(.bias)), [C]),
-            ]
-        }
-        if withPooler {
-            list += [(.pooler(.weight), [C, C]), (.pooler(.bias), [C])]
-        }
-        if let numLabels {
-            list += [(.classifier(.weight), [numLabels, C]), (.classifier(.bias), [numLabels])]
-        }
-        return list
+        BertFamily().tensors(config: config, pooler: withPooler, head: TaskHead(withPooler: withPooler, numLabels: numLabels))
     }
 }
