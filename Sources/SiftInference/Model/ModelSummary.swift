@@ -17,6 +17,8 @@ public struct ModelSummary: Codable, Sendable, Equatable {
     /// `model_type` of config.json (`bert`, …).
     public var family: String
     public var architectures: [String]
+    /// transformers' class stem of the family (`Bert`, `Roberta`, …).
+    public var className: String
     public var task: ModelTask
     /// The tokenizer's model (`WordPiece`, …) and its vocabulary size.
     public var tokenizer: String
@@ -41,9 +43,10 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         family = config.modelType
         architectures = config.architectures ?? []
         task = bundle.task
-        tokenizer = bundle.encoder.tokenizer.modelName
+        tokenizer = bundle.encoder.tokenizer.model.kindName
         tokenizerVocabulary = bundle.encoder.tokenizer.vocabSize
         embeddingRows = config.vocabSize
+        className = config.family.className
         layers = config.numHiddenLayers
         hiddenSize = config.hiddenSize
         attentionHeads = config.numAttentionHeads
@@ -71,5 +74,12 @@ public struct ModelSummary: Codable, Sendable, Equatable {
     }
 }
 
-// TEMP until the tokenizer pipeline lands.
-extension Tokenizer { var modelName: String { "WordPiece" } }
+extension TokenizerModel {
+    /// The tokenizer.json `model.type` this tokenizer runs.
+    var kindName: String {
+        switch self {
+        case .wordPiece: "WordPiece"
+        case .unigram: "Unigram"
+        }
+    }
+}
