@@ -132,8 +132,9 @@ import SiftInference
     @Test func distilBertConfigKeysAndRefusals() throws {
         let cfg = try BertConfig.load(Self.folder("distilbert", "base").appendingPathComponent("config.json"))
         #expect(cfg.hiddenSize == 32 && cfg.numHiddenLayers == 2 && cfg.numAttentionHeads == 4 && cfg.intermediateSize == 64)
-        #expect(cfg.hiddenDropoutProb == 0 && cfg.classifierDropout == 0 && !cfg.family.hasTokenTypes)
-        let rates = DropoutRates(config: { var c = cfg; c.hiddenDropoutProb = 0.1; return c }())
+        #expect(cfg.hiddenDropoutProb == 0.1 && cfg.attentionProbsDropoutProb == 0.1 && cfg.classifierDropout == 0.1)
+        #expect(!cfg.family.hasTokenTypes && cfg.layerNormEps == 1e-12)
+        let rates = DropoutRates(config: cfg)
         #expect(rates.attentionOutput == 0 && rates.hidden == 0.1, "DistilBERT drops nothing after out_lin")
         let dir = try TempDir()
         let url = dir.url.appendingPathComponent("config.json")

@@ -153,6 +153,7 @@ public final class TokenClassificationTrainer: @unchecked Sendable {
         let stepsPerEpoch = (batchesPerEpoch + options.gradientAccumulation - 1) / options.gradientAccumulation
         let schedule = LRSchedule(kind: options.schedule, warmupRatio: options.warmupRatio, totalSteps: stepsPerEpoch * options.epochs)
         var rates = DropoutRates(config: model.config)
+        rates.classifier = model.config.family.tokenClassifierDropout(model.config)
         if options.mode == .headOnly { rates = rates.headOnly }
         logger.info("token classification: \(items.count) training sentences, \(eval.items.count) validation, \(labels.count) labels (\(labels.joined(separator: " "))), \(stepsPerEpoch * options.epochs) steps")
         var results: [EpochResult] = []

@@ -26,6 +26,9 @@ public struct DistilBertFamily: ModelFamily {
         return rates
     }
 
+    /// DistilBertForTokenClassification drops with `dropout`, not `seq_classif_dropout`.
+    public func tokenClassifierDropout(_ config: BertConfig) -> Float { config.hiddenDropoutProb }
+
     enum Keys: String, CodingKey {
         case dim, nLayers = "n_layers", nHeads = "n_heads", hiddenDim = "hidden_dim", activation
         case dropout, attentionDropout = "attention_dropout", seqClassifDropout = "seq_classif_dropout"

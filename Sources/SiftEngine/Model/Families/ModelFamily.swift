@@ -74,6 +74,8 @@ public protocol ModelFamily: Sendable {
     func firstPosition(_ config: BertConfig) -> Int
     /// Where transformers' train mode drops units, and how much.
     func dropoutRates(_ config: BertConfig) -> DropoutRates
+    /// The dropout before a token classifier (`…ForTokenClassification.dropout`).
+    func tokenClassifierDropout(_ config: BertConfig) -> Float
     /// config.json in the family's own key names (model_type already read).
     func decode(from decoder: Decoder) throws -> BertConfig
     func encode(_ config: BertConfig, to encoder: Encoder) throws
@@ -89,6 +91,7 @@ extension ModelFamily {
                      classifier: config.classifierDropout)
     }
     public func validate(_ config: BertConfig, file: String) throws {}
+    public func tokenClassifierDropout(_ config: BertConfig) -> Float { config.classifierDropout ?? config.hiddenDropoutProb }
 
     /// `architectures` for a model with this head (the name `save_pretrained` writes).
     public func architecture(_ head: TaskHead) -> String {
