@@ -33,9 +33,11 @@ let package = Package(
         .target(name: "SiftTokenizers"),
         // Debian's libopenblas-dev, exposed to Swift.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // Before main: OpenBLAS kernels matched to the CPU's instruction sets, not its model number.
+        .target(name: "CBLASKernels", dependencies: ["COpenBLAS"]),
         // Numerics only: tensors, safetensors, BERT forward/backward, pooling ops.
         .target(name: "SiftEngine", dependencies: [
-            "COpenBLAS", "SiftCore",
+            "COpenBLAS", "CBLASKernels", "SiftCore",
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
         // Text -> encodings (tokenized once) -> queue -> packed batches -> engine -> heads -> results.

@@ -28,7 +28,9 @@ echo "test: Hugging Face interop (transformers loads sift train's output, same l
 if ./scripts/checks/hf_interop.sh .build/debug/sift; then interop=0; else interop=1; status=1; fi
 echo "test: family interop (DistilBERT, RoBERTa, XLM-R folders from sift train load in transformers, same logits)"
 if ./scripts/checks/family_interop.sh .build/debug/sift; then families=0; else families=1; status=1; fi
+echo "test: e5 parity (the real multilingual-e5-small: tokenizer and embeddings against Hugging Face)"
+if ./scripts/checks/e5_parity.sh .build/debug/sift; then e5=0; else e5=1; status=1; fi
 if [ -n "$total" ]; then
-  echo "tests: $((total + 2 - failed - interop - families)) passed, $((failed + interop + families)) failed"
+  echo "tests: $((total + 3 - failed - interop - families - e5)) passed, $((failed + interop + families + e5)) failed"
 fi
 exit "$status"

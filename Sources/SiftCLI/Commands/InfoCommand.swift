@@ -25,6 +25,9 @@ struct InfoCommand: ParsableCommand {
         var cores: Int
         var features: [String]
         var backend: String
+        /// The OpenBLAS kernel family that runs, and the one OpenBLAS picked when Sift replaced it.
+        var blasCore: String
+        var blasCoreReplaced: String?
         var threads: Int
         var precisions: [String]
         var hardwarePrecisions: [String]
@@ -39,7 +42,7 @@ struct InfoCommand: ParsableCommand {
         let cpu = CPUFeatures.current
         let machine = Machine(cpu: cpu.modelName, cores: cpu.cores,
                               features: CPUFeatures.Feature.allCases.filter(cpu.has).map(\.displayName),
-                              backend: "OpenBLAS (core \(BLAS.coreName))", threads: BLAS.threads,
+                              backend: "OpenBLAS (\(BLAS.coreDescription))", blasCore: BLAS.coreName, blasCoreReplaced: BLAS.replacedCoreName, threads: BLAS.threads,
                               precisions: cpu.enginePrecisions, hardwarePrecisions: cpu.hardwarePrecisions)
         let summary = try model.map { try ModelSummary(bundle: ModelBundle(directory: URL(fileURLWithPath: $0))) }
         if json {

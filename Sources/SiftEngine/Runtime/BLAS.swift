@@ -1,3 +1,4 @@
+import CBLASKernels
 import COpenBLAS
 import Foundation
 
@@ -9,14 +10,24 @@ public enum BLAS {
         set { openblas_set_num_threads(Int32(newValue)) }
     }
 
-    /// The kernel family OpenBLAS picked for this CPU (benchmarks print it: Debian's 0.3.21 picks
-    /// `Prescott`, SSE3 only, on some AVX-512 Xeons).
+    /// The kernel family OpenBLAS runs (benchmarks print it).
     public static var coreName: String { String(cString: openblas_get_corename()) }
+
+    /// The family OpenBLAS chose by itself when Sift replaced it before main with one matching the
+    /// CPU's instruction sets (Debian's 0.3.21 picks SSE3 `Prescott` on some AVX-512 Xeons); nil
+    /// when OpenBLAS's choice was kept. See Sources/CBLASKernels.
+    public static var replacedCoreName: String? { sift_blas_replaced_core().map { String(cString: $0) } }
+
+    /// "core Cooperlake" or "core Cooperlake (Sift's choice; OpenBLAS picked Prescott)".
+    public static var coreDescription: String {
+        guard let old = replacedCoreName else { return "core \(coreName)" }
+        return "core \(coreName) (Sift's choice; OpenBLAS picked \(old))"
+    }
 
     /// "CPU model, N cores; AVX-512 VNNI BF16 AMX …; OpenBLAS core X, N threads": what a benchmark ran on.
     public static var machineDescription: String {
         let cpu = CPUFeatures.current
-        return "\(cpu.modelName), \(cpu.cores) cores; \(cpu.featureList); OpenBLAS core \(coreName), \(threads) threads"
+        return "\(cpu.modelName), \(cpu.cores) cores; \(cpu.featureList); OpenBLAS \(coreDescription), \(threads) threads"
     }
 
     private static let singleLock = NSCondition()
