@@ -42,8 +42,6 @@ def main():
     ap.add_argument("--reviews", type=int, default=300, help="Chinese reviews to tokenize (0: none)")
     ap.add_argument("--embed", type=int, default=32, help="texts to embed")
     ap.add_argument("--tolerance", type=float, default=1e-4)
-    ap.add_argument("--allow-tokenizer-mismatch", action="store_true",
-                    help="report tokenizer differences without failing (until the Precompiled normalizer lands)")
     a = ap.parse_args()
     if not pathlib.Path(FOLDER, "model.safetensors").exists():
         sys.exit(f"e5_parity: {FOLDER} is missing; run scripts/setup.sh")
@@ -75,11 +73,7 @@ def main():
             print(f"e5_parity: sift tokenize gave {len(got)} encodings for {len(texts)} texts"); failed = True
         print(f"e5_parity: tokenizer: {len(texts) - mismatched}/{len(texts)} texts give Hugging Face's ids and offsets "
               f"({len(EDGE)} edge cases, {len(texts) - len(EDGE)} Chinese reviews)")
-        if mismatched and a.allow_tokenizer_mismatch:
-            print("e5_parity: tokenizer differences allowed (--allow-tokenizer-mismatch): the Precompiled normalizer "
-                  "is not implemented yet (docs/tokenizer.md)")
-        else:
-            failed |= mismatched > 0
+        failed |= mismatched > 0
 
         # 2. Embeddings of texts both tokenize alike (512-token limit: the long text is truncated by both).
         sample = agreeing[: a.embed]

@@ -9,5 +9,4 @@ SIFT=${1:-.build/debug/sift}
 PY=.venv/bin/python
 [ -x "$SIFT" ] || { echo "e5_parity: $SIFT is not an executable sift (build first: swift build)" >&2; exit 2; }
 [ -x "$PY" ] || { echo "e5_parity: $PY is missing; run scripts/python-env.sh" >&2; exit 2; }
-# Until the Precompiled normalizer lands (issue #13) tokenizer differences are printed, not failed on.
-exec "$PY" scripts/checks/check_e5_parity.py --sift "$SIFT" --allow-tokenizer-mismatch
+exec "$PY" scripts/checks/check_e5_parity.py --sift "$SIFT"

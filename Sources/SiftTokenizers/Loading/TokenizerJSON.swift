@@ -69,10 +69,11 @@ enum TokenizerJSON {
             case "Precompiled":
                 guard let b64 = n["precompiled_charsmap"] as? String, !b64.isEmpty else { return .sequence([]) }
                 guard let bytes = Data(base64Encoded: b64) else { throw malformed("\(path).precompiled_charsmap is not base64") }
-                // Not yet implemented (issue #13): said once per file rather than approximated silently.
-                PrecompiledCharsMap.warnPassThrough(file: file)
                 do { return .precompiled(try PrecompiledCharsMap([UInt8](bytes))) }
-                catch { throw malformed("\(path).precompiled_charsmap: \(error.localizedDescription)") }
+                catch {
+                    guard case .invalidConfiguration(let reason) = error else { throw error }
+                    throw malformed("\(path).precompiled_charsmap: \(reason)")
+                }
             case "Replace":
                 return .replace(try pattern(n["pattern"], path: "\(path).pattern"), content: n["content"] as? String ?? "")
             case "NFC": return .nfc

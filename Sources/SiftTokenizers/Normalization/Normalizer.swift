@@ -84,6 +84,10 @@ public indirect enum Normalizer: Sendable, Equatable {
 /// Reusable buffers for normalization, so a chain allocates nothing per text once warm.
 struct NormalizerScratch {
     var decomposition: [UInt32] = []
+    /// The precompiled map's (code point, change) list, lookup key and grapheme stretch.
+    var precompiledChanges: [(c: UInt32, change: Int)] = []
+    var precompiledKey: [UInt8] = []
+    var graphemeText = String.UnicodeScalarView()
     private var chars: [[UInt32]] = []
     private var origins: [[Int32]] = []
 
