@@ -93,7 +93,7 @@ import Testing
             let refused = statuses.filter { $0.0 == .serviceUnavailable }
             #expect(!refused.isEmpty, "\(statuses.map(\.0))")
             #expect(refused.allSatisfy { $0.1 == "1" })
-            #expect(statuses.contains { $0.0 == .ok })
+            #expect(statuses.contains { $0.0 == .ok }, "\(statuses.map(\.0))")
         }
     }
 

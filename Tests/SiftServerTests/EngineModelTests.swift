@@ -27,7 +27,7 @@ import Testing
     }
 
     func app(_ variant: String, batching: Bool = true) async throws -> SiftApplication {
-        var config = ServerConfig()
+        var config = testServerConfig()
         config.audit.path = nil
         config.auth.apiKeysEnv = nil
         config.batching.enabled = batching
@@ -138,7 +138,7 @@ import Testing
     }
 
     @Test func missingFolderFailsToLoadWithAReason() async throws {
-        var config = ServerConfig()
+        var config = testServerConfig()
         config.audit.path = nil
         config.models["gone"] = ModelSpec(path: "/nonexistent/model")
         var logger = Logger(label: "test")

@@ -17,7 +17,7 @@ import Testing
                           "vectors": "tiny-bert/base"]
 
     func app(audit: (any AuditSink)? = nil, configure: (inout ServerConfig) -> Void = { _ in }) async throws -> SiftApplication {
-        var config = ServerConfig()
+        var config = testServerConfig()
         config.audit.path = nil
         config.auth.apiKeysEnv = nil
         for (name, path) in Self.folders { config.models[name] = ModelSpec(path: TestPaths.fixture(path).path, version: "t1") }
@@ -94,7 +94,7 @@ import Testing
     /// Every window of every text in one submission: one forward pass for the whole request.
     @Test func allWindowsGoToTheQueueAsOneSubmission() async throws {
         let events = EventLog()
-        var config = ServerConfig()
+        var config = testServerConfig()
         config.audit.path = nil
         config.auth.apiKeysEnv = nil
         config.batching.maxBatchTexts = 4  // fewer than the windows: one submission still runs whole

@@ -6,13 +6,22 @@ import NIOCore
 @testable import SiftServer
 
 /// Builds an app over fake models with auditing off unless a sink is given.
+/// The defaults, but with a request timeout far above any test's own work: the whole suite
+/// runs in parallel on two cores, where a 10 s budget was seen to expire (504) in CI. Tests of
+/// the timeout set their own.
+func testServerConfig() -> ServerConfig {
+    var config = ServerConfig()
+    config.limits.requestTimeoutMs = 600_000
+    return config
+}
+
 func makeApp(
     models: [String: FakeModel] = ["retail": FakeModel()],
     configure: (inout ServerConfig) -> Void = { _ in },
     audit: (any AuditSink)? = nil,
     environment: [String: String] = [:]
 ) async throws -> SiftApplication {
-    var config = ServerConfig()
+    var config = testServerConfig()
     config.audit.path = nil
     config.auth.apiKeysEnv = "SIFT_TEST_KEYS"
     for name in models.keys { config.models[name] = ModelSpec(path: name) }

@@ -11,7 +11,7 @@ import Testing
 /// zero-shot pipeline gave (Tests/Fixtures/fewshot/zero_shot.json), and its refusals.
 @Suite struct ZeroShotRouteTests {
     func app(_ models: [String: String], audit: (any AuditSink)? = nil) async throws -> SiftApplication {
-        var config = ServerConfig()
+        var config = testServerConfig()
         config.audit.path = nil
         config.auth.apiKeysEnv = nil
         for (name, path) in models { config.models[name] = ModelSpec(path: TestPaths.fixture(path).path, version: "t1") }
