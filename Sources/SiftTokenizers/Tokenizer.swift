@@ -1,7 +1,7 @@
 import Foundation
 
 /// A tokenizer with Hugging Face `tokenizers` parity, built as `tokenizers` is: added tokens matched
-/// in the raw text, then a normalizer, a pre-tokenizer, a model (WordPiece, Unigram), a
+/// in the raw text, then a normalizer, a pre-tokenizer, a model (WordPiece, Unigram, BPE), a
 /// post-processor, truncation with overflowing windows, and padding; a decoder for the way back.
 /// Immutable and thread-safe.
 public final class Tokenizer: Sendable {
@@ -39,14 +39,14 @@ public final class Tokenizer: Sendable {
             tokens += repeatElement("", count: Int(t.id) + 1 - tokens.count)
             tokens[Int(t.id)] = t.content
         }
-        self.vocabulary = Vocabulary(tokens)
+        self.vocabulary = Vocabulary(tokens, addedIds: Set(addedTokens.map(\.id)))
         self.matcher = AddedTokenMatcher(addedTokens)
         func lookup(_ t: String) -> Int32? { addedTokens.first { $0.content == t }?.id ?? model.id(for: t) }
         self.padToken = padToken
         self.padTokenId = lookup(padToken) ?? 0
         self.unkTokenId = model.unkId
-        self.clsTokenId = postProcessor?.firstSpecialId ?? lookup("[CLS]") ?? model.unkId
-        self.sepTokenId = postProcessor?.lastSpecialId ?? lookup("[SEP]") ?? model.unkId
+        self.clsTokenId = postProcessor?.firstSpecialId ?? lookup("[CLS]") ?? lookup("<s>") ?? model.unkId
+        self.sepTokenId = postProcessor?.lastSpecialId ?? lookup("[SEP]") ?? lookup("</s>") ?? model.unkId
     }
 
     /// A BERT tokenizer: `BertNormalizer`, `BertPreTokenizer`, `WordPiece`.
@@ -102,7 +102,8 @@ public final class Tokenizer: Sendable {
                 try truncate(&a, &b, maxLength: maxLength - added, stride: options.stride, strategy: options.truncation)
             }
         }
-        var e = postProcessor?.process(a, b, addSpecialTokens: options.addSpecialTokens, vocabulary: vocabulary)
+        var e = postProcessor?.process(a, b, addSpecialTokens: options.addSpecialTokens, vocabulary: vocabulary,
+                                       texts: (text, pair))
             ?? { var x = a; if let b { x.merge(with: b) }; return x }()
         if case .fixed(let n) = options.padding { e.pad(to: n, padId: padTokenId) }
         return e

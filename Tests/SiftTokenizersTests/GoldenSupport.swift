@@ -11,6 +11,8 @@ struct ExpectedEncoding: Decodable {
     let special_tokens_mask: [Int32]
     let offsets: [[Int]]
     let tokens: [String]?
+    /// Hugging Face `word_ids` (null for special and padding tokens), where the golden has them.
+    let word_ids: [Int32?]?
     let overflowing: [ExpectedEncoding]
 }
 
@@ -59,6 +61,7 @@ func difference(_ got: Encoding, _ want: ExpectedEncoding, path: String = "") ->
     if let d = first("special_tokens_mask", got.specialTokensMask, want.special_tokens_mask) { return d }
     if let d = first("offsets", got.offsets.map { [$0.start, $0.end] }, want.offsets) { return d }
     if let t = want.tokens, let d = first("tokens", got.tokens, t) { return d }
+    if let w = want.word_ids, let d = first("word_ids", got.wordIds, w.map { $0 ?? -1 }) { return d }
     if got.overflowing.count != want.overflowing.count {
         return "\(path)overflowing count \(got.overflowing.count) vs \(want.overflowing.count)"
     }

@@ -5,7 +5,8 @@
 # has AutoModelForSequenceClassification load the folder as the family's class and reproduce
 # `sift predict --logits` (scripts/checks/check_hf_load.py). Modes: full fine-tuning for each
 # family, multi-label for XLM-R, head-only for RoBERTa and DistilBERT (their heads own a dense
-# layer), --mode freeze for XLM-R.
+# layer), --mode freeze for XLM-R; and RoBERTa with its own kind of tokenizer, byte-level BPE
+# (families/roberta-bpe: tokenizer.json only), which transformers' AutoTokenizer must read as sift does.
 # Needs .venv from scripts/python-env.sh.
 # Usage: scripts/checks/family_interop.sh [SIFT_BINARY]   (default .build/debug/sift)
 set -euo pipefail
@@ -49,6 +50,7 @@ run distilbert DistilBert --train "$WORK/single.csv"
 run distilbert DistilBert --train "$WORK/single.csv" --mode head-only
 run roberta Roberta --train "$WORK/single.csv"
 run roberta Roberta --train "$WORK/single.csv" --mode head-only
+run roberta-bpe Roberta --train "$WORK/single.csv"
 run xlm-roberta XLMRoberta --train "$WORK/single.csv" --mode freeze --freeze-layers 1
 run xlm-roberta XLMRoberta --train "$WORK/multi.jsonl" --label-column labels --multi-label
 exit $status

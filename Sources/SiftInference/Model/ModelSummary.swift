@@ -80,6 +80,7 @@ extension TokenizerModel {
         switch self {
         case .wordPiece: "WordPiece"
         case .unigram: "Unigram"
+        case .bpe: "BPE"
         }
     }
 }

@@ -1,9 +1,8 @@
 /// The `decoder` of a tokenizer.json: tokens back to text (`convert_tokens_to_string`).
-///
-/// Extension point: byte-level BPE adds `case byteLevel` and its arm in `decode`.
 public enum TokenDecoder: Sendable, Equatable {
     case wordPiece(WordPieceDecoder)
     case metaspace(MetaspaceDecoder)
+    case byteLevel(ByteLevelDecoder)
     /// No decoder: Hugging Face joins the tokens with spaces.
     case none
 
@@ -11,6 +10,7 @@ public enum TokenDecoder: Sendable, Equatable {
         switch self {
         case .wordPiece(let d): return d.decode(tokens)
         case .metaspace(let d): return d.decode(tokens)
+        case .byteLevel(let d): return d.decode(tokens)
         case .none: return tokens.joined(separator: " ")
         }
     }

@@ -109,6 +109,14 @@ enum TokenizerJSON {
             case "Whitespace": return .whitespace
             case "WhitespaceSplit": return .whitespaceSplit
             case "Metaspace": return .metaspace(try metaspace(p, path: path))
+            case "ByteLevel": return .byteLevel(byteLevel(p))
+            case "Split":
+                let b = p["behavior"] as? String ?? "?"
+                guard let behavior = Split.Behavior(rawValue: b) else {
+                    throw malformed("\(path).behavior \"\(b)\" is not Removed, Isolated, MergedWithPrevious, MergedWithNext or Contiguous")
+                }
+                return .split(Split(pattern: try pattern(p["pattern"], path: "\(path).pattern"), behavior: behavior,
+                                    invert: p["invert"] as? Bool ?? false))
             case "Sequence":
                 return .sequence(try objects(p, "pretokenizers", path: path).enumerated().map {
                     try preTokenizer($0.element, path: "\(path).pretokenizers[\($0.offset)]")
@@ -133,15 +141,22 @@ enum TokenizerJSON {
             return Metaspace(replacement: r, prependScheme: scheme, split: p["split"] as? Bool ?? true)
         }
 
+        /// ByteLevel's fields, shared by the pre-tokenizer, the post-processor and the decoder (HF's defaults: all true).
+        func byteLevel(_ p: Object) -> ByteLevel {
+            ByteLevel(addPrefixSpace: p["add_prefix_space"] as? Bool ?? true, trimOffsets: p["trim_offsets"] as? Bool ?? true,
+                      useRegex: p["use_regex"] as? Bool ?? true)
+        }
+
         // MARK: Model
 
         func model(_ m: Object) throws -> TokenizerModel {
             // Older files leave out the type; the fields tell.
-            let kind = m["type"] as? String ?? (m["continuing_subword_prefix"] != nil ? "WordPiece"
-                                                : m["vocab"] is [Any] ? "Unigram" : m["merges"] != nil ? "BPE" : "?")
+            let kind = m["type"] as? String ?? (m["merges"] != nil ? "BPE" : m["continuing_subword_prefix"] != nil ? "WordPiece"
+                                                : m["vocab"] is [Any] ? "Unigram" : "?")
             switch kind {
             case "WordPiece": return .wordPiece(try wordPiece(m))
             case "Unigram": return .unigram(try unigram(m))
+            case "BPE": return .bpe(try bpe(m))
             case let t: throw unsupported("model", t)
             }
         }
@@ -186,6 +201,61 @@ enum TokenizerJSON {
             catch { throw malformed("model: \(error.localizedDescription)") }
         }
 
+        /// `model.type == "BPE"`: the vocabulary map and the merges in either serialization, `"a b"`
+        /// strings (split on their one space, `#version` lines skipped, as HF does) or `["a", "b"]` pairs.
+        func bpe(_ model: Object) throws -> BPE {
+            guard let vocabMap = model["vocab"] as? Object, !vocabMap.isEmpty else {
+                throw malformed("model.vocab is missing or empty")
+            }
+            var maxId = -1
+            var pairs: [(String, Int)] = []
+            pairs.reserveCapacity(vocabMap.count)
+            for (token, v) in vocabMap {
+                guard let id = v as? Int, id >= 0, id < 10_000_000 else {
+                    throw malformed("model.vocab[\"\(token)\"] is not a valid id")
+                }
+                pairs.append((token, id)); maxId = max(maxId, id)
+            }
+            var vocab = [String](repeating: "", count: maxId + 1)
+            for (t, id) in pairs.sorted(by: { $0.1 < $1.1 }) { vocab[id] = t }
+            guard let rawMerges = model["merges"] as? [Any] else { throw malformed("model.merges is missing or not a list") }
+            var merges: [(String, String)] = []
+            merges.reserveCapacity(rawMerges.count)
+            var rank = 0
+            for (i, entry) in rawMerges.enumerated() {
+                if let line = entry as? String {
+                    if line.hasPrefix("#version") { continue }
+                    let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+                    guard parts.count == 2 else { throw malformed("model.merges[\(i)] \"\(line)\" is not two tokens separated by one space") }
+                    merges.append((String(parts[0]), String(parts[1])))
+                } else if let pair = entry as? [Any], pair.count == 2, let a = pair[0] as? String, let b = pair[1] as? String {
+                    merges.append((a, b))
+                } else {
+                    throw malformed("model.merges[\(i)] is not a pair of tokens (\"a b\" or [\"a\", \"b\"])")
+                }
+                rank += 1
+            }
+            // Dropout samples merges at random in HF, at inference too: no deterministic parity exists.
+            if let d = (model["dropout"] as? NSNumber)?.doubleValue, d != 0 {
+                throw malformed("model.dropout is \(d): BPE dropout skips merges at random (Hugging Face applies it when encoding too), which Sift does not reproduce; set it to null")
+            }
+            func string(_ key: String) throws -> String? {
+                guard let v = model[key], !(v is NSNull) else { return nil }
+                guard let s = v as? String else { throw malformed("model.\(key) is not a string") }
+                return s
+            }
+            do {
+                return try BPE(vocab: vocab, merges: merges, unkToken: try string("unk_token"),
+                               continuingSubwordPrefix: try string("continuing_subword_prefix"),
+                               endOfWordSuffix: try string("end_of_word_suffix"),
+                               fuseUnk: model["fuse_unk"] as? Bool ?? false, byteFallback: model["byte_fallback"] as? Bool ?? false,
+                               ignoreMerges: model["ignore_merges"] as? Bool ?? false)
+            } catch let e as TokenizerError {
+                if case .invalidConfiguration(let reason) = e { throw malformed("model.\(reason)") }
+                throw e
+            }
+        }
+
         // MARK: Added tokens
 
         func addedTokens(_ v: Any?) throws -> [AddedToken] {
@@ -203,7 +273,7 @@ enum TokenizerJSON {
 
         // MARK: Post-processor
 
-        func postProcessor(_ p: Object) throws -> PostProcessor {
+        func postProcessor(_ p: Object, path: String = "post_processor") throws -> PostProcessor {
             switch type(p) {
             case "TemplateProcessing":
                 var specials: [String: [Int32]] = [:]
@@ -239,7 +309,35 @@ enum TokenizerJSON {
                     single: [.special(ids: [c], typeId: 0), .sequence(first: true, typeId: 0), .special(ids: [s], typeId: 0)],
                     pair: [.special(ids: [c], typeId: 0), .sequence(first: true, typeId: 0), .special(ids: [s], typeId: 0),
                            .sequence(first: false, typeId: 1), .special(ids: [s], typeId: 1)]))
-            case let t: throw unsupported("post_processor", t)
+            case "RobertaProcessing":
+                guard let sep = p["sep"] as? [Any], sep.count == 2, let sepId = sep[1] as? Int,
+                      let cls = p["cls"] as? [Any], cls.count == 2, let clsId = cls[1] as? Int else {
+                    throw malformed("\(path): RobertaProcessing needs sep and cls as [token, id]")
+                }
+                return .roberta(RobertaProcessing(cls: Int32(clsId), sep: Int32(sepId), trimOffsets: p["trim_offsets"] as? Bool ?? true,
+                                                  addPrefixSpace: p["add_prefix_space"] as? Bool ?? true))
+            case "ByteLevel":
+                return .byteLevel(byteLevel(p))
+            case "Sequence":
+                let steps = try objects(p, "processors", path: path).enumerated().map {
+                    try postProcessor($0.element, path: "\(path).processors[\($0.offset)]")
+                }
+                // Sift runs ByteLevel steps, then one step that adds special tokens; refuse what that cannot express.
+                var adder: Int? = nil
+                for (i, step) in steps.enumerated() {
+                    switch step {
+                    case .byteLevel(let b):
+                        if let a = adder, case .roberta = steps[a], b.trimOffsets {
+                            throw unsupported("\(path).processors[\(i)]", "ByteLevel with trim_offsets after RobertaProcessing")
+                        }
+                    case .sequence: throw unsupported("\(path).processors[\(i)]", "Sequence inside a Sequence")
+                    default:
+                        if adder != nil { throw unsupported("\(path).processors[\(i)]", "a second special-token step in a Sequence") }
+                        adder = i
+                    }
+                }
+                return .sequence(steps)
+            case let t: throw unsupported(path, t)
             }
         }
 
@@ -252,6 +350,8 @@ enum TokenizerJSON {
             case "Metaspace":
                 let m = try metaspace(d, path: path)
                 return .metaspace(MetaspaceDecoder(replacement: m.replacement, prependScheme: m.prependScheme))
+            case "ByteLevel":
+                return .byteLevel(ByteLevelDecoder())
             case let t: throw unsupported(path, t)
             }
         }

@@ -1,15 +1,15 @@
 /// The `model` of a tokenizer.json: words (pre-tokenized code points) to vocabulary pieces.
-///
-/// Extension point: byte-level BPE adds `case bpe(...)` and its arm in each switch below.
 public enum TokenizerModel: Sendable {
     case wordPiece(WordPiece)
     case unigram(Unigram)
+    case bpe(BPE)
 
     /// Every piece, indexed by id.
     public var vocab: [String] {
         switch self {
         case .wordPiece(let m): return m.vocab
         case .unigram(let m): return m.vocab
+        case .bpe(let m): return m.vocab
         }
     }
 
@@ -19,6 +19,7 @@ public enum TokenizerModel: Sendable {
         switch self {
         case .wordPiece(let m): return m.unkId
         case .unigram(let m): return m.unkId
+        case .bpe(let m): return m.unkId
         }
     }
 
@@ -26,6 +27,7 @@ public enum TokenizerModel: Sendable {
         switch self {
         case .wordPiece(let m): return m.tokenToId[token]
         case .unigram(let m): return m.tokenToId[token]
+        case .bpe(let m): return m.tokenToId[token]
         }
     }
 
@@ -46,12 +48,15 @@ public enum TokenizerModel: Sendable {
             for w in words { m.tokenize(chars, w, into: &pieces); wordEnds.append(Int32(pieces.count)) }
         case .unigram(let m):
             for w in words { m.tokenize(chars, w, into: &pieces, scratch: &scratch); wordEnds.append(Int32(pieces.count)) }
+        case .bpe(let m):
+            for w in words { m.tokenize(chars, w, into: &pieces, scratch: &scratch.bpe); wordEnds.append(Int32(pieces.count)) }
         }
     }
 }
 
-/// Reusable per-encoding buffers of the models (Unigram's lattice), so words allocate nothing.
+/// Reusable per-encoding buffers of the models (Unigram's lattice, BPE's symbols), so words allocate nothing.
 struct ModelScratch {
+    var bpe = BPEScratch()
     var score: [Double] = []
     var start: [Int32] = []
     var id: [Int32] = []

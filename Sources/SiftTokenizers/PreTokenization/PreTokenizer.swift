@@ -1,8 +1,6 @@
 /// A `tokenizer.json` pre-tokenizer (Hugging Face `pre_tokenizers.*`): cuts a normalized segment into
 /// words, each tokenized by the model on its own. Words are ranges into the normalized code points;
-/// a pre-tokenizer that rewrites text (Metaspace) rewrites the buffer and its origins with it.
-///
-/// Extension point: byte-level BPE adds `case byteLevel(...)` here and its arm in `split`.
+/// a pre-tokenizer that rewrites text (Metaspace, ByteLevel) rewrites the buffer and its origins with it.
 public indirect enum PreTokenizer: Sendable, Equatable {
     /// `BertPreTokenizer`: split on whitespace (dropped), isolate each punctuation character.
     case bert
@@ -11,6 +9,10 @@ public indirect enum PreTokenizer: Sendable, Equatable {
     /// `WhitespaceSplit`: split on whitespace (dropped).
     case whitespaceSplit
     case metaspace(Metaspace)
+    /// `ByteLevel`: GPT-2's regex, then each UTF-8 byte as a character of GPT-2's byte alphabet.
+    case byteLevel(ByteLevel)
+    /// `Split`: a literal or regex pattern with a delimiter behaviour.
+    case split(Split)
     case sequence([PreTokenizer])
 
     /// Refines `words` (ranges into `chars`). `whole` says `words` is still the one unsplit segment,
@@ -66,6 +68,10 @@ public indirect enum PreTokenizer: Sendable, Equatable {
             scratch.give(&words, out)
         case .metaspace(let m):
             m.split(&chars, &origin, words: &words, segmentStart: segmentStart, whole: whole, scratch: &scratch)
+        case .byteLevel(let b):
+            b.split(&chars, &origin, words: &words, scratch: &scratch)
+        case .split(let s):
+            s.split(chars, words: &words, scratch: &scratch)
         case .sequence(let steps):
             for (i, step) in steps.enumerated() {
                 step.split(&chars, &origin, words: &words, segmentStart: segmentStart, whole: whole && i == 0, scratch: &scratch)

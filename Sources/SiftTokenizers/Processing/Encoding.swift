@@ -102,6 +102,8 @@ public struct Encoding: Sendable, Equatable {
 /// id -> token strings, shared by every encoding of a tokenizer.
 final class Vocabulary: Sendable {
     let tokens: [String]
-    init(_ tokens: [String]) { self.tokens = tokens }
+    /// Ids of added tokens: matched in the raw text, their HF token string is the matched text.
+    let addedIds: Set<Int32>
+    init(_ tokens: [String], addedIds: Set<Int32> = []) { self.tokens = tokens; self.addedIds = addedIds }
     func token(for id: Int32) -> String? { id >= 0 && Int(id) < tokens.count ? tokens[Int(id)] : nil }
 }

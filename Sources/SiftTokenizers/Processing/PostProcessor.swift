@@ -38,16 +38,23 @@ public struct TemplateProcessor: Sendable, Equatable {
     }
 }
 
-/// The `post_processor` of a tokenizer.json: special tokens around one or two encoded sequences.
-///
-/// Extension point: RoBERTa adds `case roberta(...)` and its arm in each switch below.
-public enum PostProcessor: Sendable, Equatable {
+/// The `post_processor` of a tokenizer.json: special tokens around one or two encoded sequences,
+/// and ByteLevel's offset trimming.
+public indirect enum PostProcessor: Sendable, Equatable {
     case template(TemplateProcessor)
+    case roberta(RobertaProcessing)
+    /// `ByteLevel` as a post-processor: trims offsets (`trim_offsets`), adds no token.
+    case byteLevel(ByteLevel)
+    /// `Sequence`: ByteLevel steps, then at most one step that adds special tokens (checked on loading).
+    case sequence([PostProcessor])
 
     /// Number of special tokens added for a single text or a pair (subtracted from `maxLength`).
     public func addedTokens(isPair: Bool) -> Int {
         switch self {
         case .template(let t): return t.addedTokens(isPair: isPair)
+        case .roberta: return isPair ? 4 : 2
+        case .byteLevel: return 0
+        case .sequence(let steps): return steps.reduce(0) { $0 + $1.addedTokens(isPair: isPair) }
         }
     }
 
@@ -55,6 +62,9 @@ public enum PostProcessor: Sendable, Equatable {
     public var firstSpecialId: Int32? {
         switch self {
         case .template(let t): return t.single.lazy.compactMap { if case .special(let ids, _) = $0 { return ids.first } else { return nil } }.first
+        case .roberta(let r): return r.cls
+        case .byteLevel: return nil
+        case .sequence(let steps): return steps.lazy.compactMap(\.firstSpecialId).first
         }
     }
 
@@ -62,12 +72,40 @@ public enum PostProcessor: Sendable, Equatable {
     public var lastSpecialId: Int32? {
         switch self {
         case .template(let t): return t.single.reversed().lazy.compactMap { if case .special(let ids, _) = $0 { return ids.last } else { return nil } }.first
+        case .roberta(let r): return r.sep
+        case .byteLevel: return nil
+        case .sequence(let steps): return steps.lazy.compactMap(\.lastSpecialId).first
         }
     }
 
-    func process(_ a: Encoding, _ b: Encoding?, addSpecialTokens: Bool, vocabulary: Vocabulary) -> Encoding {
+    /// `texts` are the sequences' original texts: ByteLevel's trimming reads an added token's matched text.
+    func process(_ a: Encoding, _ b: Encoding?, addSpecialTokens: Bool, vocabulary: Vocabulary,
+                 texts: (String, String?)) -> Encoding {
         switch self {
         case .template(let t): return t.process(a, b, addSpecialTokens: addSpecialTokens, vocabulary: vocabulary)
+        case .roberta(let r): return r.process(a, b, addSpecialTokens: addSpecialTokens, vocabulary: vocabulary, texts: texts)
+        case .byteLevel(let t):
+            var a = a, b = b
+            t.trim(&a, text: texts.0)
+            if b != nil { t.trim(&b!, text: texts.1 ?? "") }
+            if let b { a.merge(with: b) }
+            return a
+        case .sequence(let steps):
+            // ByteLevel steps trim each sequence in turn; the step adding special tokens comes last
+            // (HF's template keeps each sequence a piece of its own, so a trim after it trims the same).
+            var a = a, b = b
+            var adder: PostProcessor? = nil
+            for step in steps {
+                if case .byteLevel(let t) = step {
+                    t.trim(&a, text: texts.0)
+                    if b != nil { t.trim(&b!, text: texts.1 ?? "") }
+                } else {
+                    adder = step
+                }
+            }
+            if let adder { return adder.process(a, b, addSpecialTokens: addSpecialTokens, vocabulary: vocabulary, texts: texts) }
+            if let b { a.merge(with: b) }
+            return a
         }
     }
 }
