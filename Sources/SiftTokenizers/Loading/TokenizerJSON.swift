@@ -161,7 +161,8 @@ enum TokenizerJSON {
             }
         }
 
-        func wordPiece(_ model: Object) throws -> WordPiece {
+        /// `model.vocab` as a token -> id map, turned into the id -> token table (gaps stay empty).
+        func vocabularyTable(_ model: Object) throws -> [String] {
             guard let vocabMap = model["vocab"] as? Object, !vocabMap.isEmpty else {
                 throw malformed("model.vocab is missing or empty")
             }
@@ -176,6 +177,11 @@ enum TokenizerJSON {
             }
             var vocab = [String](repeating: "", count: maxId + 1)
             for (t, id) in pairs { vocab[id] = t }
+            return vocab
+        }
+
+        func wordPiece(_ model: Object) throws -> WordPiece {
+            let vocab = try vocabularyTable(model)
             do {
                 return try WordPiece(vocab: vocab, unkToken: model["unk_token"] as? String ?? "[UNK]",
                                      continuingSubwordPrefix: model["continuing_subword_prefix"] as? String ?? "##",
@@ -204,20 +210,7 @@ enum TokenizerJSON {
         /// `model.type == "BPE"`: the vocabulary map and the merges in either serialization, `"a b"`
         /// strings (split on their one space, `#version` lines skipped, as HF does) or `["a", "b"]` pairs.
         func bpe(_ model: Object) throws -> BPE {
-            guard let vocabMap = model["vocab"] as? Object, !vocabMap.isEmpty else {
-                throw malformed("model.vocab is missing or empty")
-            }
-            var maxId = -1
-            var pairs: [(String, Int)] = []
-            pairs.reserveCapacity(vocabMap.count)
-            for (token, v) in vocabMap {
-                guard let id = v as? Int, id >= 0, id < 10_000_000 else {
-                    throw malformed("model.vocab[\"\(token)\"] is not a valid id")
-                }
-                pairs.append((token, id)); maxId = max(maxId, id)
-            }
-            var vocab = [String](repeating: "", count: maxId + 1)
-            for (t, id) in pairs.sorted(by: { $0.1 < $1.1 }) { vocab[id] = t }
+            let vocab = try vocabularyTable(model)
             guard let rawMerges = model["merges"] as? [Any] else { throw malformed("model.merges is missing or not a list") }
             var merges: [(String, String)] = []
             merges.reserveCapacity(rawMerges.count)

@@ -20,8 +20,9 @@ public enum ReplacePattern: Sendable, Equatable {
         Normalizer.copy(input, at..<range.upperBound, &out, &origin)
     }
 
-    /// Non-empty matches in `input[range]`, as absolute code-point ranges.
-    private func matches(_ input: UnsafeBufferPointer<UInt32>, _ range: Range<Int>) -> [Range<Int>] {
+    /// Non-empty matches in `input[range]`, left to right without overlap, as absolute code-point
+    /// ranges (a literal matches as Hugging Face's escaped regex does). Replace and Split use it.
+    func matches(_ input: UnsafeBufferPointer<UInt32>, _ range: Range<Int>) -> [Range<Int>] {
         switch self {
         case .string(let literal):
             let p = literal.unicodeScalars.map(\.value)

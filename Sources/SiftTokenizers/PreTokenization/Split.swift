@@ -14,25 +14,6 @@ public struct Split: Sendable, Equatable {
         self.pattern = pattern; self.behavior = behavior; self.invert = invert
     }
 
-    /// Non-empty matches in `chars[range]`, left to right without overlap (a literal as HF's escaped regex).
-    private func matches(_ chars: UnsafeBufferPointer<UInt32>, _ range: Range<Int>) -> [Range<Int>] {
-        switch pattern {
-        case .string(let literal):
-            let p = literal.unicodeScalars.map(\.value)
-            guard !p.isEmpty else { return [] }
-            var found: [Range<Int>] = []
-            var i = range.lowerBound
-            while i + p.count <= range.upperBound {
-                var hit = true
-                for k in 0..<p.count where chars[i + k] != p[k] { hit = false; break }
-                if hit { found.append(i..<(i + p.count)); i += p.count } else { i += 1 }
-            }
-            return found
-        case .regex(let regex):
-            return regex.matches(chars, range)
-        }
-    }
-
     func split(_ chars: [UInt32], words: inout [Range<Int>], scratch: inout PreTokenizerScratch) {
         var out = scratch.takeRanges()
         chars.withUnsafeBufferPointer { c in
@@ -40,7 +21,7 @@ public struct Split: Sendable, Equatable {
                 // `find_matches`: the word covered by matches and the gaps between them.
                 var parts: [(Range<Int>, Bool)] = []
                 var prev = w.lowerBound
-                for m in matches(c, w) {
+                for m in pattern.matches(c, w) {
                     if m.lowerBound > prev { parts.append((prev..<m.lowerBound, invert)) }
                     parts.append((m, !invert))
                     prev = m.upperBound
