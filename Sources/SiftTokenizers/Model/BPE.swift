@@ -15,9 +15,11 @@ public struct BPE: Sendable {
     let tokenToId: [String: Int32]
 
     struct Merge: Sendable { var rank: UInt32; var id: Int32 }
-    /// (left id, right id) packed into one key -> rank and merged id.
-    let merges: [UInt64: Merge]
-    /// Ids of the one-character tokens, for words whose characters need no prefix or suffix.
+    /// (left id, right id) -> rank and merged id.
+    let merges: MergeTable
+    /// Ids of the one-character tokens, for words whose characters need no prefix or suffix:
+    /// a flat table over the BMP (-1: none), a dictionary above it.
+    private let bmpCharIds: [Int32]
     private let charIds: [UInt32: Int32]
     private let byteIds: [Int32]  // `<0xXX>` token of each byte, or -1
 
@@ -54,13 +56,16 @@ public struct BPE: Sendable {
             }
             table[Self.key(ia, ib)] = Merge(rank: UInt32(rank), id: im)
         }
-        self.merges = table
+        self.merges = MergeTable(table)
         var chars: [UInt32: Int32] = [:]
         for (t, id) in map {
             var it = t.unicodeScalars.makeIterator()
             if let s = it.next(), it.next() == nil { chars[s.value] = id }
         }
-        self.charIds = chars
+        self.charIds = chars.filter { $0.key >= 0x10000 }
+        var bmp = [Int32](repeating: -1, count: 0x10000)
+        for (c, id) in chars where c < 0x10000 { bmp[Int(c)] = id }
+        self.bmpCharIds = bmp
         var bytes = [Int32](repeating: -1, count: 256)
         if byteFallback {
             let hex = Array("0123456789ABCDEF")
@@ -90,7 +95,7 @@ public struct BPE: Sendable {
             var id: Int32? = nil
             var spelled: String? = nil
             if plain {
-                id = charIds[c]
+                id = charId(c)
             } else {
                 var s = k > 0 ? continuingSubwordPrefix ?? "" : ""
                 s.unicodeScalars.append(Unicode.Scalar(c) ?? "\u{FFFD}")
@@ -139,8 +144,16 @@ public struct BPE: Sendable {
         }
     }
 
+    @inline(__always) private func charId(_ c: UInt32) -> Int32? {
+        if c < 0x10000 {
+            let id = bmpCharIds.withUnsafeBufferPointer { $0[Int(c)] }
+            return id >= 0 ? id : nil
+        }
+        return charIds[c]
+    }
+
     private func wholeWordId(_ chars: UnsafeBufferPointer<UInt32>, _ range: Range<Int>) -> Int32? {
-        if range.count == 1 { return charIds[chars[range.lowerBound]] }
+        if range.count == 1 { return charId(chars[range.lowerBound]) }
         var s = String.UnicodeScalarView()
         for k in range { s.append(Unicode.Scalar(chars[k]) ?? "\u{FFFD}") }
         return tokenToId[String(s)]
@@ -201,25 +214,62 @@ struct BPEScratch {
     }
 
     /// `Word::merge_all` without dropout; removed symbols are unlinked (their length set to 0).
-    mutating func mergeAll(_ merges: [UInt64: BPE.Merge]) {
+    mutating func mergeAll(_ merges: MergeTable) {
         heap.removeAll(keepingCapacity: true)
         guard c.count > 1 else { return }
         for i in 0..<(c.count - 1) {
-            if let m = merges[BPE.key(c[i], c[i + 1])] { push((m.rank, Int32(i), m.id)) }
+            if let m = merges.find(BPE.key(c[i], c[i + 1])) { push((m.rank, Int32(i), m.id)) }
         }
         while let top = pop() {
             let p = Int(top.pos)
             if len[p] == 0 || next[p] == -1 { continue }
             let q = Int(next[p])
             // An expired entry: the pair at p is no longer the one this merge was queued for.
-            guard let m = merges[BPE.key(c[p], c[q])], m.id == top.id else { continue }
+            guard let m = merges.find(BPE.key(c[p], c[q])), m.id == top.id else { continue }
             c[p] = top.id
             len[p] += len[q]
             next[p] = next[q]
             len[q] = 0
             if next[q] >= 0 { prev[Int(next[q])] = Int32(p) }
-            if prev[p] >= 0, let m = merges[BPE.key(c[Int(prev[p])], c[p])] { push((m.rank, prev[p], m.id)) }
-            if next[p] >= 0, let m = merges[BPE.key(c[p], c[Int(next[p])])] { push((m.rank, Int32(p), m.id)) }
+            if prev[p] >= 0, let m = merges.find(BPE.key(c[Int(prev[p])], c[p])) { push((m.rank, prev[p], m.id)) }
+            if next[p] >= 0, let m = merges.find(BPE.key(c[p], c[Int(next[p])])) { push((m.rank, Int32(p), m.id)) }
+        }
+    }
+}
+
+/// The merges as an open-addressing hash table (linear probing, multiplicative hash): the merge loop
+/// looks up every adjacent pair, and `Dictionary`'s seeded SipHash was a quarter of encoding time.
+struct MergeTable: Sendable {
+    private var keys: [UInt64]
+    private var values: [BPE.Merge]
+    private let shift: UInt64
+    private static let empty = UInt64.max  // no pair of valid ids packs to this
+
+    init(_ merges: [UInt64: BPE.Merge]) {
+        var bits: UInt64 = 4
+        while (1 << bits) < merges.count * 2 { bits += 1 }
+        let capacity = 1 << Int(bits)
+        shift = 64 - bits
+        keys = [UInt64](repeating: Self.empty, count: capacity)
+        values = [BPE.Merge](repeating: BPE.Merge(rank: 0, id: -1), count: capacity)
+        let mask = capacity - 1
+        for (k, v) in merges {
+            var i = Int((k &* 0x9E37_79B9_7F4A_7C15) >> shift)
+            while keys[i] != Self.empty { i = (i + 1) & mask }
+            keys[i] = k; values[i] = v
+        }
+    }
+
+    @inline(__always) func find(_ key: UInt64) -> BPE.Merge? {
+        keys.withUnsafeBufferPointer { k in
+            let mask = k.count - 1
+            var i = Int((key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+            while true {
+                let here = k[i]
+                if here == key { return values[i] }
+                if here == Self.empty { return nil }
+                i = (i + 1) & mask
+            }
         }
     }
 }

@@ -78,7 +78,14 @@ public struct ByteLevel: Sendable, Equatable {
 
     /// Classes of GPT-2's regex: 0 `\s` (White_Space), 1 `\p{L}`, 2 `\p{N}`, 3 anything else.
     @inline(__always)
-    static func gpt2Class(_ c: UInt32) -> UInt8 {
+    /// `gpt2Class` of every BMP code point, computed once: Unicode property lookups cost more than the rest of a split.
+    private static let bmpClass: [UInt8] = (0..<0x10000).map { classify(UInt32($0)) }
+
+    @inline(__always) static func gpt2Class(_ c: UInt32) -> UInt8 {
+        c < 0x10000 ? bmpClass.withUnsafeBufferPointer { $0[Int(c)] } : classify(c)
+    }
+
+    private static func classify(_ c: UInt32) -> UInt8 {
         if c < 0x80 {
             if (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) { return 1 }
             if c >= 0x30 && c <= 0x39 { return 2 }
