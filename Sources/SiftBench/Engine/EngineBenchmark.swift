@@ -33,6 +33,30 @@ public enum EngineBenchmark {
         return Double(reps) * 2 * (2 * Double(m * c * i)) / elapsed / 1e9
     }
 
+    /// GFLOP/s of oneDNN's packed matmul for `precision` at the same shapes as `sgemmRoof`, the
+    /// rows split over `workers` single-threaded calls as the engine runs them.
+    public static func packedRoof(_ precision: Precision, m: Int, c: Int, i: Int, workers: Int, seconds: Double = 1.0) throws -> Double {
+        let up = [Float](repeating: 0.02, count: i * c), down = [Float](repeating: 0.01, count: c * i)
+        let a = try PackedLinear(precision: precision, weight: up, bias: nil, inChannels: c, outChannels: i)
+        let b = try PackedLinear(precision: precision, weight: down, bias: nil, inChannels: i, outChannels: c)
+        let x = [Float](repeating: 0.01, count: m * i)
+        var out = [Float](repeating: 0, count: m * i)
+        var reps = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        var elapsed = 0.0
+        repeat {
+            try x.withUnsafeBufferPointer { xp in
+                try out.withUnsafeMutableBufferPointer { o in
+                    try a.forward(rows: m, inp: xp.baseAddress!, out: o.baseAddress!, workers: workers)
+                    try b.forward(rows: m, inp: xp.baseAddress!, out: o.baseAddress!, workers: workers)
+                }
+            }
+            reps += 1
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        } while elapsed < seconds
+        return Double(reps) * 2 * (2 * Double(m * c * i)) / elapsed / 1e9
+    }
+
     /// Peak resident set size of this process in bytes (VmHWM), or nil where /proc is absent.
     public static func peakRSS() -> Int? {
         guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
@@ -49,6 +73,8 @@ public enum EngineBenchmark {
         public var tokens: Int
         public var seconds: Double
         public var flops: Double
+        /// Seconds per timed batch (batch-1 latency is their distribution).
+        public var batchSeconds: [Double] = []
         public var textsPerSecond: Double { Double(texts) / seconds }
         public var gflops: Double { flops / seconds / 1e9 }
     }
@@ -68,13 +94,16 @@ public enum EngineBenchmark {
         var texts = 0, tokens = 0, total = 0.0, i = 0
         let start = DispatchTime.now().uptimeNanoseconds
         var elapsed = 0.0
+        var perBatch: [Double] = []
         repeat {
             let b = batches[i % batches.count]
+            let t0 = DispatchTime.now().uptimeNanoseconds
             try embedder.embed(b, acts: acts)
+            perBatch.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
             texts += b.batchSize; tokens += b.tokenCount; total += batchFlops[i % batches.count]
             i += 1
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         } while elapsed < minSeconds || texts < minTexts
-        return Result(batchSize: batchSize, texts: texts, tokens: tokens, seconds: elapsed, flops: total)
+        return Result(batchSize: batchSize, texts: texts, tokens: tokens, seconds: elapsed, flops: total, batchSeconds: perBatch)
     }
 }

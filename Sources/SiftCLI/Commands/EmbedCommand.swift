@@ -25,9 +25,12 @@ struct EmbedCommand: AsyncParsableCommand {
     @Option(help: "L2-normalize embeddings: true or false (default: from the folder, else true).")
     var normalize: Bool?
 
+    @OptionGroup var precision: PrecisionOptions
+
     func run() async throws {
         let bundle = try ModelBundle(directory: URL(fileURLWithPath: modelDir), maxLength: source.maxLength,
                                      pooling: pooling, normalize: normalize, withClassifier: false)
+        try precision.apply(to: bundle)
         let out = try JSONLWriter(path: source.output)
         try Self.embed(reader: source.makeReader(), runner: OfflineRunner(bundle: bundle, batchSize: source.batchSize), out: out)
         try out.flush()

@@ -34,6 +34,7 @@ struct EvalCommand: AsyncParsableCommand {
     @OptionGroup var longText: LongTextCLIOptions
     @Option(help: "Token classification: the data's tag scheme (iob2, iob1, iobes, ...).") var tagScheme: TagScheme = .iob2
     @Option(help: "Token classification: lenient (seqeval's default) or strict-iob2, strict-iobes, ...") var entityEval: EntityEvaluationMode = .lenient
+    @OptionGroup var precision: PrecisionOptions
 
     func validate() throws {
         if fromPredictions == nil {
@@ -45,6 +46,7 @@ struct EvalCommand: AsyncParsableCommand {
 
     func run() async throws {
         var set: PredictionSet
+        var comparison: (String, PrecisionComparison)?
         var facts: [(String, String)] = []
         if let fromPredictions {
             set = try PredictionSet.readJSONL(url: URL(fileURLWithPath: fromPredictions))
@@ -57,8 +59,19 @@ struct EvalCommand: AsyncParsableCommand {
             let runner = try EvalRunner(modelDir: URL(fileURLWithPath: modelDir!), maxLength: maxLength, batchSize: batchSize,
                                         longText: longText.options)
             let policy: BadRowPolicy = skipBad ? .skip : .fail
+            // Below fp32, the same data is scored in fp32 first and the change printed after the table.
+            var reference: PredictionSet?
+            if precision.precision != .fp32 {
+                try runner.bundle.usePrecision(.fp32)
+                reference = try runner.predict(url: URL(fileURLWithPath: data!), options: dataOptions, policy: policy).0
+            }
+            let selection = try precision.apply(to: runner.bundle, verbose: true)
             let (s, skipped) = try runner.predict(url: URL(fileURLWithPath: data!), options: dataOptions, policy: policy)
             set = s
+            if let reference, let p = selection.precision, p != .fp32 {
+                comparison = (selection.description, PrecisionComparison(reference: reference, candidate: set))
+            }
+            facts.append(("precision", selection.description))
             if skipped.total > 0 { CLILog.logger("sift.eval").warning("\(skipped)") }
             if let tuneOn, set.multiLabel {
                 let (val, _) = try runner.predict(url: URL(fileURLWithPath: tuneOn), options: dataOptions, policy: policy)
@@ -69,6 +82,7 @@ struct EvalCommand: AsyncParsableCommand {
             facts.insert(contentsOf: [("model", modelDir!), ("data", data!)], at: 0)
         }
         print(EvalOutput.table(set))
+        if let (name, c) = comparison { print(EvalOutput.comparison(c, precision: name)) }
         if let json { try EvalOutput.writeJSON(set, to: URL(fileURLWithPath: json)) }
         if let predictions { try set.writeJSONL(to: URL(fileURLWithPath: predictions)) }
         if let report {
@@ -84,12 +98,14 @@ struct EvalCommand: AsyncParsableCommand {
 
 /// Runs a classifier folder over labeled data through the pipeline and collects scores.
 struct EvalRunner {
+    let bundle: ModelBundle
     let runner: OfflineRunner
     let classifier: any TextClassifier
     let longText: LongTextOptions
 
     init(modelDir: URL, maxLength: Int?, batchSize: Int = 32, longText: LongTextOptions = .truncate) throws {
         let bundle = try ModelBundle(directory: modelDir, maxLength: maxLength)
+        self.bundle = bundle
         classifier = try bundle.requireClassifier()
         try bundle.encoder.validate(longText)
         self.longText = longText
@@ -161,6 +177,18 @@ enum EvalOutput {
             if !e.undefinedAUC.isEmpty { lines.append("ROC-AUC undefined (no positive or no negative example) for: \(e.undefinedAUC.joined(separator: ", "))") }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The change against fp32 on the same examples, with the issue's targets.
+    static func comparison(_ c: PrecisionComparison, precision: String) -> String {
+        let pts = 100 * (c.candidateAccuracy - c.referenceAccuracy)
+        return """
+
+        \(precision) against fp32 on the same \(c.examples) examples:
+          accuracy \(f(c.referenceAccuracy)) -> \(f(c.candidateAccuracy)) (\(String(format: "%+.2f", pts)) points\(c.keepsAccuracy ? "" : ", more than 0.3"))
+          macro-F1 \(f(c.referenceMacroF1)) -> \(f(c.candidateMacroF1))
+          label agreement \(String(format: "%.2f%%", 100 * c.labelAgreement))\(c.keepsLabels ? "" : " (below 99.5%)")   max score change \(String(format: "%.4f", c.maxScoreChange))
+        """
     }
 
     static func writeJSON(_ set: PredictionSet, to url: URL) throws {

@@ -29,7 +29,11 @@ struct InfoCommand: ParsableCommand {
         var blasCore: String
         var blasCoreReplaced: String?
         var threads: Int
-        var precisions: [String]
+        /// oneDNN's version and the instruction set it dispatches to (after ONEDNN_MAX_CPU_ISA).
+        var onednn: String
+        var onednnISA: String
+        /// Per precision: the oneDNN kernel that runs, or why none does.
+        var precisions: [String: String]
         var hardwarePrecisions: [String]
     }
 
@@ -42,8 +46,13 @@ struct InfoCommand: ParsableCommand {
         let cpu = CPUFeatures.current
         let machine = Machine(cpu: cpu.modelName, cores: cpu.cores,
                               features: CPUFeatures.Feature.allCases.filter(cpu.has).map(\.displayName),
-                              backend: "OpenBLAS (\(BLAS.coreDescription))", blasCore: BLAS.coreName, blasCoreReplaced: BLAS.replacedCoreName, threads: BLAS.threads,
-                              precisions: cpu.enginePrecisions, hardwarePrecisions: cpu.hardwarePrecisions)
+                              backend: "oneDNN \(OneDNN.version) (dense layers), OpenBLAS \(BLAS.coreDescription) (attention, training)",
+                              blasCore: BLAS.coreName, blasCoreReplaced: BLAS.replacedCoreName, threads: BLAS.threads,
+                              onednn: OneDNN.version, onednnISA: OneDNN.isa,
+                              precisions: Dictionary(uniqueKeysWithValues: Precision.allCases.map { p in
+                                  (p.rawValue, (try? OneDNN.kernel(for: p).get()).map { $0.hasPrefix("ref") ? "\($0) (reference loops only: falls back to fp32)" : $0 } ?? "unavailable")
+                              }),
+                              hardwarePrecisions: cpu.hardwarePrecisions)
         let summary = try model.map { try ModelSummary(bundle: ModelBundle(directory: URL(fileURLWithPath: $0))) }
         if json {
             let enc = JSONEncoder()
@@ -55,7 +64,9 @@ struct InfoCommand: ParsableCommand {
         print("  cpu:         \(machine.cpu), \(machine.cores) cores")
         print("  features:    \(cpu.featureList)")
         print("  backend:     \(machine.backend), \(machine.threads) threads")
-        print("  precisions:  \(machine.precisions.joined(separator: ", ")) (engine); hardware offers \(machine.hardwarePrecisions.joined(separator: ", "))")
+        print("  oneDNN ISA:  \(machine.onednnISA)")
+        for p in Precision.allCases { print("  \(p.rawValue + ":")\(String(repeating: " ", count: 12 - p.rawValue.count))\(machine.precisions[p.rawValue] ?? "?")") }
+        print("  hardware:    \(machine.hardwarePrecisions.joined(separator: ", "))")
         guard let s = summary else { return }
         print("model \(s.directory)")
         print("  family:      \(s.family)\(s.architectures.isEmpty ? "" : " (\(s.architectures.joined(separator: ", ")))")")

@@ -33,6 +33,8 @@ struct PredictCommand: AsyncParsableCommand {
     @Flag(help: "Also write the raw logits.")
     var logits = false
 
+    @OptionGroup var precision: PrecisionOptions
+
     func validate() throws {
         if let k = topK, k < 1 { throw ValidationError("--top-k must be at least 1") }
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a number") }
@@ -41,6 +43,7 @@ struct PredictCommand: AsyncParsableCommand {
     func run() async throws {
         let bundle = try ModelBundle(directory: URL(fileURLWithPath: modelDir), maxLength: source.maxLength)
         _ = try bundle.requireClassifier()  // before any output is created
+        try precision.apply(to: bundle)
         try bundle.encoder.validate(longText.options)
         let runner = OfflineRunner(bundle: bundle, batchSize: source.batchSize)
         let out = try JSONLWriter(path: source.output)

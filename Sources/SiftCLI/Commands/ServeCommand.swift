@@ -44,6 +44,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-cert.")
     var tlsKey: String?
 
+    @OptionGroup var precision: PrecisionOptions
+
     @Option(name: .customLong("log-format"), help: "json (default) or text.")
     var logFormat: LogFormat = .json
 
@@ -64,6 +66,8 @@ struct ServeCommand: AsyncParsableCommand {
         o.batching = batching
         o.tlsCertificate = tlsCert
         o.tlsKey = tlsKey
+        o.precision = precision.precision
+        o.strictPrecision = precision.strictPrecision
         return o
     }
 

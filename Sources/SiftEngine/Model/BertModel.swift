@@ -20,6 +20,9 @@ public final class BertModel: @unchecked Sendable {
     public let head: TaskHead
     /// Position-table row of each sequence's first token (the family's rule).
     let firstPosition: Int
+    /// The encoder's dense layers packed on oneDNN for a precision (`pack`); nil runs them as
+    /// OpenBLAS fp32 sgemms over `parameters`, the path training always takes. Set before serving.
+    public private(set) var packed: PackedEncoder?
 
     /// The checkpoint names BERT's tensors load and save under.
     public static let naming = BertCheckpointNames()
@@ -146,6 +149,16 @@ public final class BertModel: @unchecked Sendable {
         try AtomicWriter.write(configData, to: configURL)
     }
 
+    // MARK: precision
+
+    /// Packs the encoder's dense layers for `precision` on oneDNN (nil goes back to OpenBLAS fp32
+    /// over `parameters`). Inference forwards use the packed layers from then on; recording
+    /// (training) forwards never do. Call before sharing the model between threads, and again
+    /// after changing `parameters`: the packed copy does not follow them.
+    public func pack(_ precision: Precision?) throws {
+        packed = try precision.map { try PackedEncoder(model: self, precision: $0) }
+    }
+
     // MARK: forward
 
     /// What a forward pass computes beyond the last hidden state.
@@ -195,19 +208,26 @@ public final class BertModel: @unchecked Sendable {
         acts.reserve(batch)
         let drop = try startDropout(dropout, acts: acts)
         if batch.tokenCount == 0 { return }
-        forwardEncoder(batch, acts: acts, drop: drop, embeddingOutput: embeddingOutput)
+        try forwardEncoder(batch, acts: acts, drop: drop, embeddingOutput: embeddingOutput)
         guard outputs.contains(.pooler), let head = classificationHead else { return }
         head.forward(batch, acts: acts, parameters: parameters, logits: outputs.contains(.logits), drop: drop)
     }
 
     /// BertEmbeddings and BertLayer ×L: `acts.hidden(0…L)` from the batch's ids.
     private func forwardEncoder(_ batch: PackedBatch, acts: Activations, drop: DropoutMasks?,
-                                embeddingOutput: UnsafePointer<Float>? = nil) {
+                                embeddingOutput: UnsafePointer<Float>? = nil) throws {
         let N = batch.tokenCount, B = batch.batchSize
         let C = config.hiddenSize, I = config.intermediateSize, NH = config.numAttentionHeads
         let eps = config.layerNormEps
         let p = parameters, emb = weights.embeddings
         let workers = acts.workers
+        // Inference runs the packed layers when there are some; training the fp32 parameters.
+        let dense = acts.recording || drop != nil ? nil : packed
+        func linear(_ packed: PackedLinear?, _ w: LinearWeights, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>) throws {
+            if let packed { return try packed.forward(rows: N, inp: inp, out: out, workers: workers) }
+            Ops.linearForward(out: out, inp: inp, weight: p.pointer(w.weight), bias: p.pointer(w.bias),
+                              n: N, inChannels: w.inFeatures, outChannels: w.outFeatures, workers: workers)
+        }
 
         batch.ids.withUnsafeBufferPointer { ids in
         batch.positions.withUnsafeBufferPointer { pos in
@@ -222,33 +242,33 @@ public final class BertModel: @unchecked Sendable {
         drop?.generate(.embeddings, applyTo: acts.hidden(0))
         if let embeddingOutput { acts.hidden(0).update(from: embeddingOutput, count: N * C) }
 
-        batch.offsets.withUnsafeBufferPointer { offsets in
-        acts.probOffsets.withUnsafeBufferPointer { probOffsets in
-        (batch.keyMask ?? []).withUnsafeBufferPointer { maskBuf in
+        try batch.offsets.withUnsafeBufferPointer { offsets in
+        try acts.probOffsets.withUnsafeBufferPointer { probOffsets in
+        try (batch.keyMask ?? []).withUnsafeBufferPointer { maskBuf in
             let mask = batch.keyMask == nil ? nil : maskBuf.baseAddress
             for l in 0..<config.numHiddenLayers {
-                let w = weights.layers[l], a = acts.layer(l)
-                // BertSelfAttention: Q|K|V in one sgemm over the fused [3C, C] weight.
-                Ops.linearForward(out: a.qkv, inp: a.input, weight: p.pointer(w.attention.qkv.weight),
-                                  bias: p.pointer(w.attention.qkv.bias), n: N, inChannels: C, outChannels: 3 * C, workers: workers)
+                let w = weights.layers[l], a = acts.layer(l), d = dense?.layers[l]
+                // BertSelfAttention: Q|K|V in one product over the fused [3C, C] weight.
+                try linear(d?.qkv, w.attention.qkv, out: a.qkv, inp: a.input)
                 Ops.attentionForward(out: a.ctx, probs: a.probs, qkv: a.qkv, offsets: offsets.baseAddress!,
                                      probOffsets: acts.recording ? probOffsets.baseAddress : nil, keyMask: mask,
                                      b: B, c: C, heads: NH, maxT: acts.maxT, workers: acts.workers,
                                      dropMask: drop?.generate(.attentionProbs(layer: l)))
                 // BertSelfOutput: dense, dropout, residual, LayerNorm.
-                Ops.linearForward(out: a.attnProj, inp: a.ctx, weight: p.pointer(w.attention.output.weight),
-                                  bias: p.pointer(w.attention.output.bias), n: N, inChannels: C, outChannels: C, workers: workers)
+                try linear(d?.attentionOutput, w.attention.output, out: a.attnProj, inp: a.ctx)
                 drop?.generate(.attentionOutput(layer: l), applyTo: a.attnProj)
                 Ops.residualForward(out: a.res1, a: a.input, b: a.attnProj, count: N * C, workers: workers)
                 Ops.layerNormForward(out: a.h1, inp: a.res1, weight: p.pointer(w.attention.layerNorm.weight),
                                      bias: p.pointer(w.attention.layerNorm.bias), n: N, c: C, eps: eps, workers: workers)
                 // BertIntermediate: dense + hidden_act.
-                Ops.linearForward(out: a.fcPre, inp: a.h1, weight: p.pointer(w.intermediate.weight),
-                                  bias: p.pointer(w.intermediate.bias), n: N, inChannels: C, outChannels: I, workers: workers)
-                Ops.activationForward(config.hiddenAct, out: a.fcAct, inp: a.fcPre, count: N * I, workers: workers)
+                if let fused = d?.intermediate, fused.fusedGELU {
+                    try linear(fused, w.intermediate, out: a.fcAct, inp: a.h1)
+                } else {
+                    try linear(d?.intermediate, w.intermediate, out: a.fcPre, inp: a.h1)
+                    Ops.activationForward(config.hiddenAct, out: a.fcAct, inp: a.fcPre, count: N * I, workers: workers)
+                }
                 // BertOutput: dense, dropout, residual, LayerNorm.
-                Ops.linearForward(out: a.ffnOut, inp: a.fcAct, weight: p.pointer(w.output.weight),
-                                  bias: p.pointer(w.output.bias), n: N, inChannels: I, outChannels: C, workers: workers)
+                try linear(d?.output, w.output, out: a.ffnOut, inp: a.fcAct)
                 drop?.generate(.output(layer: l), applyTo: a.ffnOut)
                 Ops.residualForward(out: a.res2, a: a.h1, b: a.ffnOut, count: N * C, workers: workers)
                 Ops.layerNormForward(out: a.output, inp: a.res2, weight: p.pointer(w.layerNorm.weight),

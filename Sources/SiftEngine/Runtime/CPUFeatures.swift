@@ -60,11 +60,7 @@ public struct CPUFeatures: Sendable, Equatable {
         return names.isEmpty ? "none of AVX2/AVX-512/AMX" : names.joined(separator: " ")
     }
 
-    /// The engine's precisions on this CPU. Sift's kernels today are OpenBLAS fp32; the hardware
-    /// paths a bf16/int8 backend could use are listed by `hardwarePrecisions`.
-    public var enginePrecisions: [String] { ["fp32"] }
-
-    /// Low-precision arithmetic the hardware itself offers (what a bf16/int8 backend would dispatch to).
+    /// Low-precision arithmetic the hardware itself offers (what oneDNN can dispatch to).
     public var hardwarePrecisions: [String] {
         var out = ["fp32 (\(has(.avx512f) ? "AVX-512" : has(.avx2) ? "AVX2" : "SSE"))"]
         if has(.amxBF16) { out.append("bf16 (AMX)") } else if has(.avx512bf16) { out.append("bf16 (AVX512-BF16)") }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SiftInference
 
 /// What `sift serve` was told on its command line, turned into a `ServerConfig`: the config
 /// file first (if any), then flags on top. Kept in the library so tests can check the merge and
@@ -15,6 +16,9 @@ public struct ServeOptions: Sendable, Equatable {
     public var batching: Bool?
     public var tlsCertificate: String?
     public var tlsKey: String?
+    /// The dense layers' precision for every served model (`--precision`).
+    public var precision: PrecisionChoice = .fp32
+    public var strictPrecision = false
 
     public init(configFile: String? = nil, modelFlags: [String] = []) {
         self.configFile = configFile
@@ -60,7 +64,7 @@ public func runServer(_ opts: ServeOptions, jsonLogs: Bool) async throws {
     let config = try opts.resolve()
     let logger = Logger(label: "sift.server")
     let built = try await buildApplication(config, dependencies: ServerDependencies(
-        loader: EngineModelLoader(), logger: logger, reloadModels: { try opts.models() }))
+        loader: EngineModelLoader(precision: opts.precision, strict: opts.strictPrecision), logger: logger, reloadModels: { try opts.models() }))
     logger.info("serving", metadata: [
         "address": .string("\(config.tls == nil ? "http" : "https")://\(config.host):\(config.port)"),
         "models": .string(built.registry.all.map { "\($0.name)(\($0.isLoaded ? "loaded" : "failed"))" }.joined(separator: ",")),

@@ -11,9 +11,14 @@ public final class EngineModel: ServableModel {
     public let info: ModelInfo
     public let backend: EngineBackend
     public let entityRecognizer: EntityRecognizer?
+    /// What runs the dense layers (oneDNN fp32 / bf16 / int8, or the OpenBLAS fallback).
+    public let precision: PrecisionSelection
 
-    public init(name: String, directory: URL, version: String? = nil, maxLength: Int? = nil) throws {
+    public init(name: String, directory: URL, version: String? = nil, maxLength: Int? = nil,
+                precision: PrecisionChoice = .fp32, strictPrecision: Bool = false) throws {
         let bundle = try ModelBundle(directory: directory, maxLength: maxLength)
+        self.precision = try bundle.usePrecision(precision, strict: strictPrecision)
+        for w in self.precision.warnings { FileHandle.standardError.write(Data("\(name): \(w)\n".utf8)) }
         backend = EngineBackend(bundle: bundle, label: name)
         entityRecognizer = bundle.tokenClassifier == nil ? nil : try bundle.requireEntityRecognizer()
         // A token classifier lists its token labels (B-PER, ...).
@@ -49,9 +54,15 @@ public final class EngineModel: ServableModel {
 
 /// Loads models from their folders with SiftEngine.
 public struct EngineModelLoader: ModelLoader {
-    public init() {}
+    public let precision: PrecisionChoice
+    public let strict: Bool
+    public init(precision: PrecisionChoice = .fp32, strict: Bool = false) {
+        self.precision = precision
+        self.strict = strict
+    }
     public func load(_ spec: ModelSpec) async throws -> any ServableModel {
         let dir = URL(fileURLWithPath: spec.path)
-        return try EngineModel(name: dir.lastPathComponent, directory: dir, version: spec.version)
+        return try EngineModel(name: dir.lastPathComponent, directory: dir, version: spec.version,
+                               precision: precision, strictPrecision: strict)
     }
 }
