@@ -1,3 +1,5 @@
+import CDNNL
+
 /// The arithmetic of the encoder's dense layers (Q|K|V, attention output, intermediate, output).
 /// LayerNorm, softmax, GELU, the attention products, embeddings and heads stay fp32 in every one.
 public enum Precision: String, CaseIterable, Sendable, Codable {
@@ -20,5 +22,3 @@ public enum Precision: String, CaseIterable, Sendable, Codable {
         }
     }
 }
-
-import CDNNL

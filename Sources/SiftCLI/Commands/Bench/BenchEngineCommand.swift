@@ -42,7 +42,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
     var only: CommaSeparated<String>?
 
     @Option(help: "Backends, comma-separated: openblas (fp32 sgemm), fp32, bf16, int8 (oneDNN, packed weights).")
-    var backends = CommaSeparated<EngineBackend>(EngineBackend.allCases)
+    var backends = CommaSeparated<BenchBackend>(BenchBackend.allCases)
 
     @Option(help: "Minimum seconds per measurement.")
     var seconds: Double = 3
@@ -54,7 +54,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
     var jsonOut: String?
 
     /// What runs the dense layers.
-    enum EngineBackend: String, CaseIterable, ExpressibleByArgument {
+    enum BenchBackend: String, CaseIterable, ExpressibleByArgument {
         case openblas, fp32, bf16, int8
         var precision: Precision? { Precision(rawValue: rawValue) }
     }
