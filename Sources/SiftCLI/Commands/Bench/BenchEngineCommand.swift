@@ -112,8 +112,8 @@ struct BenchEngineCommand: AsyncParsableCommand {
                 let vectors = try embedder.embed(probe)
                 var quality = ""
                 if let ref = reference[name] {
-                    let cos = zip(ref, vectors).map { a, b in zip(a, b).reduce(Float(0)) { $0 + $1.0 * $1.1 } }
-                    quality = String(format: "; cosine to openblas mean %.5f min %.5f", cos.reduce(0, +) / Float(cos.count), cos.min() ?? 0)
+                    let gate = PrecisionGate(reference: ref, candidate: vectors)
+                    quality = String(format: "; cosine to openblas mean %.5f min %.5f", gate.meanCosine, gate.minCosine)
                 } else if backend == .openblas { reference[name] = vectors }
                 print(String(format: "%@: %d texts, mean %.1f tokens, max %d; tokenize %.0f texts/s; roof %.1f texts/s%@",
                              name, seqs.count, mean, lengths.max() ?? 0, tokRate, roof * 1e9 / flopsPerText, quality))
