@@ -87,3 +87,21 @@ import SiftInference
                                       metric: .accuracy, out: "o", testMetrics: "x")
     #expect(!noTest.contains("test") && noTest.contains("(stopped early)"))
 }
+
+@Test func trainCommandImbalanceOptionsParseAndMisfitsAreRefused() throws {
+    func parse(_ extra: [String]) throws -> TrainCommand {
+        try #require(try SiftCommand.parseAsRoot(["train", "--train", "t", "--base", "b", "--out", "o"] + extra) as? TrainCommand)
+    }
+    #expect(try parse(["--class-weights", "balanced"]).classWeights == .balanced)
+    #expect(try parse(["--class-weights", "weights.tsv"]).classWeights == .file("weights.tsv"))
+    #expect(try parse(["--multi-label", "--pos-weight", "3"]).posWeight == .uniform(3))
+    #expect(try parse(["--oversample"]).options().oversample)
+    #expect(try parse([]).options().oversample == false)
+    // Options that do not fit the data are refused at parsing, before any file is read.
+    for bad in [["--multi-label", "--class-weights", "balanced"], ["--multi-label", "--oversample"],
+                ["--pos-weight", "balanced"], ["--method", "setfit", "--class-weights", "balanced"]] {
+        #expect(throws: (any Error).self, "\(bad)") { try parse(bad) }
+    }
+    let help = TrainCommand.helpMessage()
+    for flag in ["--class-weights", "--pos-weight", "--oversample"] { #expect(help.contains(flag), "sift train --help lacks \(flag)") }
+}
