@@ -36,6 +36,7 @@ import SiftTestSupport
         case .attentionProbs(let l): "layer.\(l).attention_probs"
         case .attentionOutput(let l): "layer.\(l).attention_output"
         case .output(let l): "layer.\(l).output"
+        case .lora(let s): "layer.\(s.layer).lora.\(s.module)"
         }
     }
 

@@ -35,7 +35,7 @@ import SiftEngine
             switch e.part {
             case .embeddings: expected = false
             case .layer(let l): expected = l >= 2
-            case .pooler, .classifier: expected = true
+            case .pooler, .classifier, .adapters: expected = true
             }
             #expect(g.trainable == expected, "\(g.name)")
         }

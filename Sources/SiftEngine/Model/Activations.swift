@@ -34,6 +34,8 @@ public final class Activations: @unchecked Sendable {
     public internal(set) var dropout: DropoutMasks?
     /// The backward pass's activation gradients, kept between steps (training; made on first use).
     private(set) lazy var gradients = GradientWorkspace()
+    /// What adapted layers' LoRA branches keep (models with adapters; made on first use).
+    private(set) lazy var adapters = LoRAActivations()
 
     private let config: BertConfig
     /// Workspaces of the lanes `BertModel.forwardInLanes` splits a batch into, made on first use.

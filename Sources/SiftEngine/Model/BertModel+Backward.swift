@@ -12,16 +12,25 @@ public struct TrainableParts: Sendable, Equatable {
     /// The task head (its own dense layer, if any, and the classifier) receives gradients
     /// (false only for input gradients).
     public var classifier: Bool
+    /// LoRA factors receive gradients (when the model has adapters).
+    public var adapters: Bool
 
-    public init(embeddings: Bool = true, firstTrainableLayer: Int = 0, pooler: Bool = true, classifier: Bool = true) {
+    public init(embeddings: Bool = true, firstTrainableLayer: Int = 0, pooler: Bool = true, classifier: Bool = true,
+                adapters: Bool = true) {
         self.embeddings = embeddings; self.firstTrainableLayer = firstTrainableLayer; self.pooler = pooler
-        self.classifier = classifier
+        self.classifier = classifier; self.adapters = adapters
     }
 
     /// Full fine-tuning.
     public static let all = TrainableParts()
     /// No parameter trains: a backward for gradients with respect to the input only.
-    public static let nothing = TrainableParts(embeddings: false, firstTrainableLayer: Int.max, pooler: false, classifier: false)
+    public static let nothing = TrainableParts(embeddings: false, firstTrainableLayer: Int.max, pooler: false, classifier: false,
+                                               adapters: false)
+    /// LoRA: the adapters and the head train; the encoder (and a pooler the base brought) stays
+    /// frozen. `pooler`: a pooler the base lacked starts random and trains with the head.
+    public static func lora(pooler: Bool) -> TrainableParts {
+        TrainableParts(embeddings: false, firstTrainableLayer: Int.max, pooler: pooler, classifier: true, adapters: true)
+    }
     /// Embeddings and the first `k` layers frozen.
     public static func freezing(layers k: Int) -> TrainableParts {
         TrainableParts(embeddings: false, firstTrainableLayer: k)
@@ -34,6 +43,7 @@ public struct TrainableParts: Sendable, Equatable {
         case .layer(let l): l >= firstTrainableLayer
         case .pooler: pooler
         case .classifier: classifier
+        case .adapters: adapters
         }
     }
 
@@ -135,7 +145,17 @@ extension BertModel {
         }
 
         let toInput = trainable.embeddings || dEmbeddings != nil
-        let lowest = toInput ? 0 : min(trainable.firstTrainableLayer, config.numHiddenLayers)
+        // Training adapters needs the backward down to the lowest adapted layer.
+        let adapted = weights.lora
+        let lowestAdapter = trainable.adapters ? (lora?.lowestLayer ?? Int.max) : Int.max
+        let lowest = toInput ? 0 : min(trainable.firstTrainableLayer, lowestAdapter, config.numHiddenLayers)
+        let adapterGrads = trainable.adapters ? grads : nil
+        func adapt(_ l: Int, _ m: LoRAModule, inp: UnsafePointer<Float>, dout: UnsafePointer<Float>, ldOut: Int,
+                   dinp: UnsafeMutablePointer<Float>?) {
+            let site = LoRASite(layer: l, module: m)
+            guard let w = adapted[site] else { return }
+            loraBackward(site, w, inp: inp, dout: dout, ldOut: ldOut, dinp: dinp, grads: adapterGrads, rows: N, acts: acts)
+        }
         for l in stride(from: config.numHiddenLayers - 1, through: lowest, by: -1) {
             let w = weights.layers[l], a = acts.layer(l)
             let on = trainable.trains(.layer(l))
@@ -146,9 +166,11 @@ extension BertModel {
                                dout: dh, inp: a.res2, weight: p.pointer(w.layerNorm.weight), N: N, C: C, eps: eps)
             // ffnOut = dropout(fcAct · W2ᵀ + b2)
             dfc.update(repeating: 0, count: N * I)
+            let dffnOut = masked(dres, .output(layer: l))
             Backward.linear(dinp: dfc, dweight: g(w.output.weight), dbias: g(w.output.bias),
-                            dout: masked(dres, .output(layer: l)), inp: a.fcAct, weight: p.pointer(w.output.weight),
+                            dout: dffnOut, inp: a.fcAct, weight: p.pointer(w.output.weight),
                             N: N, C: I, OC: C)
+            adapt(l, .output, inp: a.fcAct, dout: dffnOut, ldOut: C, dinp: dfc)
             // fcAct = act(fcPre)
             dfcPre.update(repeating: 0, count: N * I)
             switch config.hiddenAct {
@@ -159,15 +181,18 @@ extension BertModel {
             // fcPre = h1 · W1ᵀ + b1; the residual already put dres into ∂h1
             Backward.linear(dinp: dres, dweight: g(w.intermediate.weight), dbias: g(w.intermediate.bias),
                             dout: dfcPre, inp: a.h1, weight: p.pointer(w.intermediate.weight), N: N, C: C, OC: I)
+            adapt(l, .intermediate, inp: a.h1, dout: dfcPre, ldOut: I, dinp: dres)
             // h1 = LayerNorm(res1), res1 = hidden(l) + attnProj
             dh.update(repeating: 0, count: N * C)
             Backward.layerNorm(dinp: dh, dweight: g(w.attention.layerNorm.weight), dbias: g(w.attention.layerNorm.bias),
                                dout: dres, inp: a.res1, weight: p.pointer(w.attention.layerNorm.weight), N: N, C: C, eps: eps)
             // attnProj = dropout(ctx · Woᵀ + bo)   (dh now holds ∂res1 = ∂attnProj = residual part of ∂hidden(l))
             dctx.update(repeating: 0, count: N * C)
+            let dattnProj = masked(dh, .attentionOutput(layer: l))
             Backward.linear(dinp: dctx, dweight: g(w.attention.output.weight), dbias: g(w.attention.output.bias),
-                            dout: masked(dh, .attentionOutput(layer: l)), inp: a.ctx,
+                            dout: dattnProj, inp: a.ctx,
                             weight: p.pointer(w.attention.output.weight), N: N, C: C, OC: C)
+            adapt(l, .attentionOutput, inp: a.ctx, dout: dattnProj, ldOut: C, dinp: dctx)
             // ctx = attention(qkv), per sequence, probabilities kept by the forward
             dqkv.update(repeating: 0, count: N * 3 * C)
             let probDrop = drop?.mask(.attentionProbs(layer: l))
@@ -182,6 +207,11 @@ extension BertModel {
             Backward.linear(dinp: needInput ? dh : nil, dweight: g(w.attention.qkv.weight),
                             dbias: g(w.attention.qkv.bias), dout: dqkv, inp: a.input,
                             weight: p.pointer(w.attention.qkv.weight), N: N, C: C, OC: 3 * C)
+            if !adapted.isEmpty {
+                for m in [LoRAModule.query, .key, .value] {
+                    adapt(l, m, inp: a.input, dout: dqkv + m.projection!.rawValue * C, ldOut: 3 * C, dinp: needInput ? dh : nil)
+                }
+            }
         }
         if let dEmbeddings {
             for i in 0..<(N * C) { dEmbeddings[i] += dh[i] }

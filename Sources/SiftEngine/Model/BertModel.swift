@@ -23,16 +23,20 @@ public final class BertModel: @unchecked Sendable {
     /// The encoder's dense layers packed on oneDNN for a precision (`pack`); nil runs them as
     /// OpenBLAS fp32 sgemms over `parameters`, the path training always takes. Set before serving.
     public private(set) var packed: PackedEncoder?
+    /// LoRA adapters on encoder layers (their factors are in `layout`); nil for a plain model.
+    public let lora: LoRALayout?
 
     /// The checkpoint names BERT's tensors load and save under.
     public static let naming = BertCheckpointNames()
 
     /// A zero-initialized model of the config's family (the trainer fills it; tests set values
     /// by name). `pooler`: the bare model's pooler (BERT's sequence head always has it).
-    public init(config: BertConfig, pooler: Bool, head: TaskHead) {
+    /// `lora`: adapters whose A and B join the layout (zero like the rest).
+    public init(config: BertConfig, pooler: Bool, head: TaskHead, lora: LoRALayout? = nil) {
         self.config = config
         self.head = head
-        self.layout = ParameterLayout(config: config, pooler: pooler, head: head)
+        self.lora = lora
+        self.layout = ParameterLayout(config: config, pooler: pooler, head: head, lora: lora)
         self.parameters = ParameterBuffer(layout: layout)
         self.weights = BertWeights(layout: layout, layers: config.numHiddenLayers)
         self.firstPosition = config.family.firstPosition(config)
@@ -53,7 +57,11 @@ public final class BertModel: @unchecked Sendable {
     /// - Parameters:
     ///   - withClassifier: nil loads the classification head when the checkpoint has it; true
     ///     requires it (sized by id2label); false ignores it.
+    /// A PEFT LoRA folder (`adapter_config.json`) loads over its base with the adapters merged.
     public static func load(directory: URL, withClassifier: Bool? = nil) throws -> BertModel {
+        if LoRAAdapterFolder.isAdapter(directory) {
+            return try LoRAAdapterFolder.load(directory: directory).mergingAdapters()
+        }
         let config = try BertConfig.load(directory.appendingPathComponent("config.json"))
         let weightsURL = directory.appendingPathComponent("model.safetensors")
         guard FileManager.default.fileExists(atPath: weightsURL.path) else {
@@ -156,6 +164,9 @@ public final class BertModel: @unchecked Sendable {
     /// (training) forwards never do. Call before sharing the model between threads, and again
     /// after changing `parameters`: the packed copy does not follow them.
     public func pack(_ precision: Precision?) throws {
+        if precision != nil, lora != nil {
+            throw EngineError.badInput("a model with unmerged LoRA adapters runs on fp32 OpenBLAS; merge them first (mergingAdapters)")
+        }
         packed = try precision.map { try PackedEncoder(model: self, precision: $0) }
     }
 
@@ -223,6 +234,14 @@ public final class BertModel: @unchecked Sendable {
         let workers = acts.workers
         // Inference runs the packed layers when there are some; training the fp32 parameters.
         let dense = acts.recording || drop != nil ? nil : packed
+        // Adapted layers add their LoRA branch right after the layer's own product.
+        let adapted = weights.lora
+        if !adapted.isEmpty { acts.adapters.startForward() }
+        func adapt(_ l: Int, _ m: LoRAModule, inp: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, ldOut: Int) {
+            let site = LoRASite(layer: l, module: m)
+            guard let w = adapted[site] else { return }
+            loraForward(site, w, inp: inp, out: out, ldOut: ldOut, rows: N, acts: acts, drop: drop)
+        }
         func linear(_ packed: PackedLinear?, _ w: LinearWeights, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>) throws {
             if let packed { return try packed.forward(rows: N, inp: inp, out: out, workers: workers) }
             Ops.linearForward(out: out, inp: inp, weight: p.pointer(w.weight), bias: p.pointer(w.bias),
@@ -250,12 +269,18 @@ public final class BertModel: @unchecked Sendable {
                 let w = weights.layers[l], a = acts.layer(l), d = dense?.layers[l]
                 // BertSelfAttention: Q|K|V in one product over the fused [3C, C] weight.
                 try linear(d?.qkv, w.attention.qkv, out: a.qkv, inp: a.input)
+                if !adapted.isEmpty {
+                    for m in [LoRAModule.query, .key, .value] {
+                        adapt(l, m, inp: a.input, out: a.qkv + m.projection!.rawValue * C, ldOut: 3 * C)
+                    }
+                }
                 Ops.attentionForward(out: a.ctx, probs: a.probs, qkv: a.qkv, offsets: offsets.baseAddress!,
                                      probOffsets: acts.recording ? probOffsets.baseAddress : nil, keyMask: mask,
                                      b: B, c: C, heads: NH, maxT: acts.maxT, workers: acts.workers,
                                      dropMask: drop?.generate(.attentionProbs(layer: l)))
                 // BertSelfOutput: dense, dropout, residual, LayerNorm.
                 try linear(d?.attentionOutput, w.attention.output, out: a.attnProj, inp: a.ctx)
+                adapt(l, .attentionOutput, inp: a.ctx, out: a.attnProj, ldOut: C)
                 drop?.generate(.attentionOutput(layer: l), applyTo: a.attnProj)
                 Ops.residualForward(out: a.res1, a: a.input, b: a.attnProj, count: N * C, workers: workers)
                 Ops.layerNormForward(out: a.h1, inp: a.res1, weight: p.pointer(w.attention.layerNorm.weight),
@@ -265,10 +290,12 @@ public final class BertModel: @unchecked Sendable {
                     try linear(fused, w.intermediate, out: a.fcAct, inp: a.h1)
                 } else {
                     try linear(d?.intermediate, w.intermediate, out: a.fcPre, inp: a.h1)
+                    adapt(l, .intermediate, inp: a.h1, out: a.fcPre, ldOut: I)
                     Ops.activationForward(config.hiddenAct, out: a.fcAct, inp: a.fcPre, count: N * I, workers: workers)
                 }
                 // BertOutput: dense, dropout, residual, LayerNorm.
                 try linear(d?.output, w.output, out: a.ffnOut, inp: a.fcAct)
+                adapt(l, .output, inp: a.fcAct, out: a.ffnOut, ldOut: C)
                 drop?.generate(.output(layer: l), applyTo: a.ffnOut)
                 Ops.residualForward(out: a.res2, a: a.h1, b: a.ffnOut, count: N * C, workers: workers)
                 Ops.layerNormForward(out: a.output, inp: a.res2, weight: p.pointer(w.layerNorm.weight),

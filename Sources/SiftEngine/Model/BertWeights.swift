@@ -80,6 +80,8 @@ public struct BertWeights: Sendable, Hashable {
     public let headDense: LinearWeights?
     /// The classifier [L, C] (per text or per token), if the model has one.
     public let classifier: LinearWeights?
+    /// LoRA factors of each adapted layer (empty without adapters).
+    public let lora: [LoRASite: LoRAWeights]
 
     /// Resolves every view in `layout` (built by a `ModelFamily`, so each tensor it needs is there).
     public init(layout: ParameterLayout, layers: Int) {
@@ -109,5 +111,10 @@ public struct BertWeights: Sendable, Hashable {
         pooler = layout.hasPooler ? linear(.pooler(.weight), .pooler(.bias)) : nil
         headDense = layout.hasHeadDense ? linear(.headDense(.weight), .headDense(.bias)) : nil
         classifier = layout.numLabels != nil ? linear(.classifier(.weight), .classifier(.bias)) : nil
+        var lora: [LoRASite: LoRAWeights] = [:]
+        for e in layout.entries {
+            if case .lora(let site, .a) = e.id { lora[site] = LoRAWeights(a: e.slice, b: slice(.lora(site, .b))) }
+        }
+        self.lora = lora
     }
 }

@@ -21,6 +21,8 @@ public enum DropoutSite: Hashable, Sendable, CustomStringConvertible {
     case classifier
     /// RobertaClassificationHead's first dropout: the first token's rows [B,C], before its dense layer.
     case headInput
+    /// PEFT's lora_dropout: an adapted layer's input [N, in], on the LoRA branch only.
+    case lora(LoRASite)
 
     /// Separates the sites' random streams.
     var stream: UInt64 {
@@ -31,6 +33,7 @@ public enum DropoutSite: Hashable, Sendable, CustomStringConvertible {
         case .attentionProbs(let l): 2 + 3 * UInt64(l)
         case .attentionOutput(let l): 3 + 3 * UInt64(l)
         case .output(let l): 4 + 3 * UInt64(l)
+        case .lora(let s): 0x1_0000_0000 + 8 * UInt64(s.layer) + UInt64(s.module.rawValue)
         }
     }
 
@@ -42,6 +45,7 @@ public enum DropoutSite: Hashable, Sendable, CustomStringConvertible {
         case .attentionProbs(let l): "layer \(l) attention probabilities"
         case .attentionOutput(let l): "layer \(l) attention output"
         case .output(let l): "layer \(l) output"
+        case .lora(let s): "LoRA input of \(s)"
         }
     }
 }
@@ -58,6 +62,8 @@ public struct DropoutRates: Sendable, Equatable {
     /// classifier_dropout (transformers falls back to hidden_dropout_prob): pooled output (and
     /// RoBERTa's head input).
     public var classifier: Float
+    /// lora_dropout: adapted layers' inputs on the LoRA branch (0 without adapters).
+    public var lora: Float = 0
 
     public init(hidden: Float, attention: Float, classifier: Float? = nil) {
         self.hidden = hidden; self.attentionOutput = hidden; self.attention = attention
@@ -70,7 +76,7 @@ public struct DropoutRates: Sendable, Equatable {
     /// Eval mode for the encoder (head-only training): only the head's rates stay.
     public var headOnly: DropoutRates {
         var r = self
-        r.hidden = 0; r.attentionOutput = 0; r.attention = 0
+        r.hidden = 0; r.attentionOutput = 0; r.attention = 0; r.lora = 0
         return r
     }
 
@@ -82,15 +88,16 @@ public struct DropoutRates: Sendable, Equatable {
         case .attentionOutput: attentionOutput
         case .attentionProbs: attention
         case .classifier, .headInput: classifier
+        case .lora: lora
         }
     }
 
-    public var isZero: Bool { hidden == 0 && attentionOutput == 0 && attention == 0 && classifier == 0 }
+    public var isZero: Bool { hidden == 0 && attentionOutput == 0 && attention == 0 && classifier == 0 && lora == 0 }
 
     /// Each probability must be in [0, 1) (p = 1 would scale kept units by 1/0).
     public func validate() throws {
         for (name, p) in [("hidden", hidden), ("attention output", attentionOutput), ("attention", attention),
-                          ("classifier", classifier)] where !(p >= 0 && p < 1) {
+                          ("classifier", classifier), ("LoRA", lora)] where !(p >= 0 && p < 1) {
             throw EngineError.badInput("\(name) dropout probability must be in [0, 1), found \(p)")
         }
     }
@@ -202,6 +209,8 @@ public final class DropoutMasks: @unchecked Sendable {
     /// [B,C] the classifier's mask and its dropped input; the same for RoBERTa's head input.
     private let classifierMask = GrowableBuffer(), classifierInputs = GrowableBuffer()
     private let headInputMask = GrowableBuffer(), headInputs = GrowableBuffer()
+    /// [N, in] per adapted layer: LoRA's input masks (sized when drawn, `lora(_:input:)`).
+    private var loraMasks: [LoRASite: GrowableBuffer] = [:], loraCounts: [LoRASite: Int] = [:]
 
     init(channels: Int, layers: Int) { c = channels; self.layers = layers }
 
@@ -211,6 +220,7 @@ public final class DropoutMasks: @unchecked Sendable {
         rates = dropout?.rates ?? .none
         n = acts.n; b = acts.b; workers = acts.workers
         probCount = acts.probOffsets.last ?? 0
+        loraCounts = [:]  // drawn again by this forward's adapted layers
         guard dropout != nil else { return }
         if rates.hidden > 0 || rates.attentionOutput > 0 { hiddenMasks.reserve((1 + 2 * layers) * n * c) }
         if rates.attention > 0 { probMasks.reserve(layers * probCount) }
@@ -226,6 +236,7 @@ public final class DropoutMasks: @unchecked Sendable {
         case .embeddings, .attentionOutput, .output: n * c
         case .attentionProbs: probCount
         case .classifier, .headInput: b * c
+        case .lora(let s): loraCounts[s] ?? 0
         }
     }
 
@@ -239,7 +250,20 @@ public final class DropoutMasks: @unchecked Sendable {
         case .attentionProbs(let l): return probMasks.base + l * probCount
         case .classifier: return classifierMask.base
         case .headInput: return headInputMask.base
+        case .lora(let s): return loraCounts[s] == nil ? nil : loraMasks[s]?.base
         }
+    }
+
+    /// Draws LoRA's input mask of an adapted layer ([N, features]) and applies it to `x` (a copy
+    /// of the layer's input); nil when LoRA has no dropout.
+    @discardableResult
+    func lora(_ site: LoRASite, features: Int, applyTo x: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>? {
+        guard dropout != nil, rates.lora > 0 else { return nil }
+        let buffer = loraMasks[site] ?? GrowableBuffer()
+        loraMasks[site] = buffer
+        buffer.reserve(n * features)
+        loraCounts[site] = n * features
+        return generate(.lora(site), applyTo: x)
     }
 
     /// [B,C] the classifier's input after dropout (nil: no classifier dropout, it reads `pooled`).

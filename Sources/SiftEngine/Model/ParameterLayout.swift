@@ -36,11 +36,12 @@ public struct ParameterLayout: Sendable, Equatable {
 
     /// The tensors of the config's family with `head` (and the bare model's pooler when
     /// `pooler`), under the family's checkpoint names.
-    public init(config: BertConfig, pooler: Bool, head: TaskHead) {
+    /// With `lora`, each adapted layer's A and B follow, under PEFT's names.
+    public init(config: BertConfig, pooler: Bool, head: TaskHead, lora: LoRALayout? = nil) {
         let family = config.family
         var sequence = false
         if case .sequenceClassification = head { sequence = true }
-        self.init(tensors: family.tensors(config: config, pooler: pooler, head: head),
+        self.init(tensors: family.tensors(config: config, pooler: pooler, head: head) + (lora?.tensors(config: config) ?? []),
                   naming: family.naming(sequenceHead: sequence))
     }
 

@@ -23,6 +23,8 @@ public enum TensorID: Hashable, Sendable, CustomStringConvertible {
     case headDense(Affine)
     /// The classification head's output layer (per text or per token).
     case classifier(Affine)
+    /// A LoRA factor of an adapted encoder layer (Adapters/LoRA.swift).
+    case lora(LoRASite, LoRAFactor)
 
     /// Where the tensor sits (decides whether it trains: `TrainableParts`).
     public var part: ModelPart {
@@ -31,6 +33,7 @@ public enum TensorID: Hashable, Sendable, CustomStringConvertible {
         case .layer(let l, _): .layer(l)
         case .pooler: .pooler
         case .headDense, .classifier: .classifier
+        case .lora: .adapters
         }
     }
 
@@ -41,6 +44,8 @@ public enum TensorID: Hashable, Sendable, CustomStringConvertible {
         case .embeddingsNorm(let a): a == .weight ? .normWeight : .normBias
         case .layer(_, let t): t.role
         case .pooler(let a), .headDense(let a), .classifier(let a): a == .weight ? .linearWeight : .linearBias
+        // Weights as PEFT's trainer sees them: decayed like any linear weight.
+        case .lora: .linearWeight
         }
     }
 
@@ -54,6 +59,7 @@ public enum TensorID: Hashable, Sendable, CustomStringConvertible {
         case .pooler(let a): "pooler \(a)"
         case .headDense(let a): "classification head dense \(a)"
         case .classifier(let a): "classifier \(a)"
+        case .lora(let s, let f): "\(s) \(f.rawValue)"
         }
     }
 }
@@ -112,6 +118,8 @@ public enum ModelPart: Hashable, Sendable {
     case pooler
     /// The task head (its dense layer, if the family's head has one, and the output layer).
     case classifier
+    /// LoRA factors (trained while the layers they adapt stay frozen).
+    case adapters
 }
 
 /// The kind of a parameter tensor.

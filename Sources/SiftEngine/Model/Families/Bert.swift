@@ -27,6 +27,7 @@ public struct BertCheckpointNames: CheckpointNaming {
         // BERT's sequence head uses the pooler; no BERT checkpoint has this tensor.
         case .headDense(let a): "classifier.dense.\(a.rawValue)"
         case .classifier(let a): "classifier.\(a.rawValue)"
+        case .lora(let site, let f): loraName(site, f)
         }
     }
 

@@ -96,6 +96,7 @@ public struct DistilBertCheckpointNames: CheckpointNaming {
         case .layer(let l, let t): "transformer.layer.\(l)." + layerName(t)
         case .headDense(let a): "pre_classifier.\(a.rawValue)"
         case .classifier(let a): "classifier.\(a.rawValue)"
+        case .lora(let site, let f): loraName(site, f)
         }
     }
 
