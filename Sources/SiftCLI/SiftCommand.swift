@@ -10,6 +10,7 @@ public struct SiftCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self,
             InfoCommand.self,
+            MergeCommand.self,
             TokenizeCommand.self,
             EmbedCommand.self,
             PredictCommand.self,

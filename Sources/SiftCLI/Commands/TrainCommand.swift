@@ -12,6 +12,7 @@ extension TrainingMode {
         case "full": self = .full
         case "head-only": self = .headOnly
         case "freeze": self = .freeze(layers: 0)
+        case "lora": self = .lora
         default: return nil
         }
     }
@@ -86,9 +87,14 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Clip gradients to this global norm (0: off).") var maxGradNorm = 1.0
     @Option(help: "Micro-batches per optimizer step.") var gradientAccumulation = 1
     @Option(help: "Random seed (shuffling, split, head initialization).") var seed: UInt64 = 42
-    @Option(help: "full, freeze (embeddings + --freeze-layers frozen) or head-only (frozen encoder, cached embeddings).")
+    @Option(help: "full, freeze (embeddings + --freeze-layers frozen), head-only (frozen encoder, cached embeddings) or lora (low-rank adapters on the frozen encoder; a PEFT adapter folder out).")
     var mode: TrainingMode = .full
     @Option(help: "With --mode freeze: how many encoder layers to freeze.") var freezeLayers = 0
+    @Option(help: "With --mode lora: the rank r of each adapter (default: 8).") var loraR: Int?
+    @Option(help: "With --mode lora: lora_alpha; updates are scaled by alpha / r (default: 16).") var loraAlpha: Double?
+    @Option(help: "With --mode lora: dropout on the adapters' inputs (default: 0.05).") var loraDropout: Double?
+    @Option(help: "With --mode lora: comma-separated target modules, PEFT's suffix rule (default: query,value; e.g. query,key,value,attention.output.dense,intermediate.dense,output.dense).")
+    var loraTargets: String?
     @Option(help: "Metric that picks the best epoch: accuracy, macro-f1, micro-f1 or loss.") var metric: SelectionMetric?
     @Option(help: "Stop after this many evaluations without improvement.") var patience: Int?
     @Option(help: "Single-label loss: cross-entropy or focal.") var loss: SingleLabelLoss = .crossEntropy
@@ -141,6 +147,12 @@ struct TrainCommand: AsyncParsableCommand {
             throw ValidationError("\(flag) applies to --method setfit")
         }
         if mode == .freeze(layers: 0) && freezeLayers < 0 { throw ValidationError("--freeze-layers must not be negative") }
+        if mode != .lora {
+            for (flag, set) in [("--lora-r", loraR != nil), ("--lora-alpha", loraAlpha != nil), ("--lora-dropout", loraDropout != nil),
+                                ("--lora-targets", loraTargets != nil)] where set {
+                throw ValidationError("\(flag) applies to --mode lora")
+            }
+        }
         if let p = patience, p < 1 { throw ValidationError("--patience must be at least 1") }
         if maxGradNorm < 0 { throw ValidationError("--max-grad-norm must not be negative") }
         // Every range check before any file is read.
@@ -159,6 +171,12 @@ struct TrainCommand: AsyncParsableCommand {
         o.hiddenDropout = hiddenDropout; o.attentionDropout = attentionDropout; o.classifierDropout = classifierDropout
         o.longText = longText.options
         o.oversample = oversample
+        if let loraR { o.lora.rank = loraR }
+        if let loraAlpha { o.lora.alpha = loraAlpha }
+        if let loraDropout { o.lora.dropout = Float(loraDropout) }
+        if let loraTargets {
+            o.lora.targets = loraTargets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         return o
     }
 
@@ -215,6 +233,10 @@ struct TrainCommand: AsyncParsableCommand {
         let d = trainer.dropoutRates
         let head = trainer.options.mode == .headOnly ? " (head-only: classifier only)" : ""
         log.info("dropout: hidden \(d.hidden), attention \(d.attention), classifier \(d.classifier)\(head)")
+        if trainer.options.mode == .lora, let lora = trainer.model.lora {
+            let (trained, total) = trainer.trainedParameters
+            log.info("LoRA: r \(lora.config.rank), alpha \(lora.config.alpha), dropout \(lora.config.dropout), \(lora.sites.count) adapted layers (\(lora.config.targets.joined(separator: ","))); training \(trained) of \(total) parameters (\(String(format: "%.2f", 100 * Double(trained) / Double(max(total, 1))))%)")
+        }
         let s = try trainer.run(resume: resume)
         print(Self.summary(s, metric: trainer.options.metric, out: out, testMetrics: trainer.testMetricsURL.path))
     }

@@ -25,6 +25,9 @@ public struct PEFTAdapterConfig: Codable, Sendable, Equatable {
     public var layersToTransform: [Int]?
     public var rankPattern: [String: Int]
     public var alphaPattern: [String: Double]
+    /// Options of newer PEFT versions, set in this file, that change what the adapter computes
+    /// (`lora_bias`, `exclude_modules`, `target_parameters`, ...): Sift refuses them by name.
+    public var unsupported: [String] = []
 
     enum CodingKeys: String, CodingKey {
         case peftType = "peft_type", taskType = "task_type", baseModelNameOrPath = "base_model_name_or_path", r
@@ -42,8 +45,23 @@ public struct PEFTAdapterConfig: Codable, Sendable, Equatable {
         rankPattern = [:]; alphaPattern = [:]
     }
 
+    /// Keys that are harmless unset (null, false, empty) and change the computation when set.
+    enum ExtensionKeys: String, CodingKey, CaseIterable {
+        case loraBias = "lora_bias", useQalora = "use_qalora", excludeModules = "exclude_modules"
+        case targetParameters = "target_parameters", trainableTokenIndices = "trainable_token_indices"
+        case layerReplication = "layer_replication", aloraInvocationTokens = "alora_invocation_tokens"
+        case useBdlora = "use_bdlora", useDora = "use_dora"
+    }
+
     /// PEFT writes `target_modules` as a list, or as one string that is a full-match regex.
     public init(from decoder: Decoder) throws {
+        let x = try decoder.container(keyedBy: ExtensionKeys.self)
+        for key in ExtensionKeys.allCases where key != .useDora && x.contains(key) {
+            if (try? x.decodeNil(forKey: key)) == true || (try? x.decode(Bool.self, forKey: key)) == false { continue }
+            if let list = try? x.decode([AnyJSON].self, forKey: key), list.isEmpty { continue }
+            if let object = try? x.decode([String: AnyJSON].self, forKey: key), object.isEmpty { continue }
+            unsupported.append(key.rawValue)
+        }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         peftType = try c.decode(String.self, forKey: .peftType)
         taskType = try c.decodeIfPresent(String.self, forKey: .taskType)
@@ -79,6 +97,7 @@ public struct PEFTAdapterConfig: Codable, Sendable, Equatable {
         guard !useDora else { throw refuse("use_dora: DoRA adapters are not supported") }
         guard layersToTransform == nil else { throw refuse("layers_to_transform is not supported: adapt every layer") }
         guard rankPattern.isEmpty, alphaPattern.isEmpty else { throw refuse("rank_pattern / alpha_pattern are not supported") }
+        if let key = unsupported.first { throw refuse("\(key) is set; Sift loads plain LoRA adapters (that option is not supported)") }
         if let t = taskType, t != "SEQ_CLS" { throw refuse("task_type \(t); Sift loads SEQ_CLS (sequence classification) adapters") }
         let config = LoRAConfig(rank: r, alpha: loraAlpha, dropout: Float(loraDropout), targets: targetModules, rsLoRA: useRslora)
         do { try config.validate() } catch { throw refuse(error.localizedDescription) }
@@ -145,10 +164,14 @@ public enum LoRAAdapterFolder {
         let prefix = naming.modelPrefix
 
         // The classifier as saved (`modules_to_save`) decides the labels.
-        let classifierName = savedPrefix + naming.name(of: .classifier(.weight))
-        guard let classifier = adapterFile.tensors[classifierName] else {
-            throw EngineError.missingTensor(file: adapterFile.path, tensor: classifierName)
+        // A tensor this base needs that the adapter lacks: say what the adapter holds instead.
+        func madeForAnother(_ tensor: String) -> EngineError {
+            let held = adapterFile.tensors.keys.sorted().first ?? "nothing"
+            return .badSafetensors(file: adapterFile.path, tensor: tensor,
+                reason: "missing: this \(config.family.modelType) base (\(baseDir.path)) needs it, the adapter holds \(held) and the like; it was made for another model")
         }
+        let classifierName = savedPrefix + naming.name(of: .classifier(.weight))
+        guard let classifier = adapterFile.tensors[classifierName] else { throw madeForAnother(classifierName) }
         var cfg = config
         let labels = cfg.numLabels ?? classifier.shape.first ?? 0
         if cfg.numLabels == nil {
@@ -177,7 +200,7 @@ public enum LoRAAdapterFolder {
             if let t = inAdapter(e) {
                 file = adapterFile; info = t
             } else if case .lora = e.id {
-                throw EngineError.missingTensor(file: adapterFile.path, tensor: savedPrefix + prefix + e.name)
+                throw madeForAnother(savedPrefix + prefix + e.name)
             } else if let t = inBase(e.name) {
                 file = baseFile; info = t
             } else {
@@ -245,4 +268,9 @@ public enum LoRAAdapterFolder {
         try AtomicWriter.write(configData, to: directory.appendingPathComponent("config.json"))
         try AtomicWriter.write(peftData, to: configURL)
     }
+}
+
+/// Any JSON value, read only to tell an empty list or object from a set option.
+private struct AnyJSON: Decodable {
+    init(from decoder: Decoder) throws {}
 }

@@ -62,6 +62,9 @@ public final class TokenClassificationTrainer: @unchecked Sendable {
                 labels: [String]? = nil, options: TrainingOptions, labelAllTokens: Bool = false,
                 evaluationMode: EntityEvaluationMode = .lenient, out: URL, sources: (train: String, eval: String, test: String?)) throws {
         try options.validate()
+        if options.mode == .lora {
+            throw TrainError.badOption("--mode lora trains text classifiers; a token classifier trains with --mode full, freeze or head-only")
+        }
         guard !train.isEmpty else { throw TrainError.badInput("\(sources.train): no training sentences") }
         guard !eval.isEmpty else { throw TrainError.badInput("\(sources.eval): no validation sentences") }
         self.options = options; self.labelAllTokens = labelAllTokens; self.evaluationMode = evaluationMode
@@ -131,6 +134,8 @@ public final class TokenClassificationTrainer: @unchecked Sendable {
         case .full: return TrainableParts(pooler: false)
         case .freeze(let k): return TrainableParts(embeddings: false, firstTrainableLayer: k, pooler: false)
         case .headOnly: return TrainableParts(embeddings: false, firstTrainableLayer: model.config.numHiddenLayers, pooler: false)
+        // Refused in `init`; a tagger trains in full.
+        case .lora: return TrainableParts(pooler: false)
         }
     }
 

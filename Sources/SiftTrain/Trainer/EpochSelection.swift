@@ -41,6 +41,24 @@ enum ModelFolder {
     /// not load rather than one that loads as a mix. Re-saves within a run change only the
     /// weights, one atomic rename: the folder always loads, as the previous best or the new one.
     static func write(_ model: BertModel, tokenizerFrom base: URL, to out: URL) throws {
+        try writeTokenizer(from: base, to: out, commitRecord: "config.json")
+        // An adapter from an earlier run must not sit beside a whole model: loaders would prefer it.
+        try AtomicWriter.remove(out.appendingPathComponent(LoRAAdapterFolder.configName))
+        try AtomicWriter.remove(out.appendingPathComponent(LoRAAdapterFolder.weightsName))
+        try model.save(directory: out)
+    }
+
+    /// A PEFT adapter folder: the base's tokenizer files, then `LoRAAdapterFolder.write`
+    /// (adapter weights, config.json, adapter_config.json last). The adapter names the base by
+    /// its absolute path, so it loads from any working directory.
+    static func writeAdapter(_ model: BertModel, trainable: TrainableParts, tokenizerFrom base: URL, to out: URL) throws {
+        try writeTokenizer(from: base, to: out, commitRecord: LoRAAdapterFolder.configName)
+        try LoRAAdapterFolder.write(model, trainable: trainable, base: base.absoluteURL.standardizedFileURL.path, to: out)
+    }
+
+    /// Copies the tokenizer files; when they change (another model's folder), `commitRecord` goes
+    /// first so the folder never loads as a mix.
+    private static func writeTokenizer(from base: URL, to out: URL, commitRecord: String) throws {
         AtomicWriter.removeStaleTemporaries(in: out)
         let fm = FileManager.default
         var tokenizer: [(URL, Data?)] = []
@@ -50,12 +68,35 @@ enum ModelFolder {
             tokenizer.append((out.appendingPathComponent(name), data))
         }
         if tokenizer.contains(where: { fm.contents(atPath: $0.0.path) != $0.1 }) {
-            try AtomicWriter.remove(out.appendingPathComponent("config.json"))
+            try AtomicWriter.remove(out.appendingPathComponent(commitRecord))
         }
         for (dst, data) in tokenizer {
             // A tokenizer file the base lacks must not survive from an earlier run: loaders would prefer it.
             if let data { try AtomicWriter.write(data, to: dst) } else { try AtomicWriter.remove(dst) }
         }
-        try model.save(directory: out)
+    }
+}
+
+/// Folds a LoRA adapter into its base: what `sift merge` writes.
+public enum AdapterMerge {
+    /// Loads the adapter folder over its base (`base`, else its `base_model_name_or_path`), adds
+    /// s·B·A to each adapted weight (PEFT's `merge_and_unload`) and writes a whole Hugging Face
+    /// folder to `out` (the adapter's tokenizer files, weights, config.json last). Returns the
+    /// number of adapted layers. `out` must differ from the adapter and the base.
+    @discardableResult
+    public static func merge(adapter: URL, base: URL? = nil, to out: URL) throws -> Int {
+        guard LoRAAdapterFolder.isAdapter(adapter) else {
+            throw TrainError.badInput("\(adapter.path) is not a LoRA adapter folder (no \(LoRAAdapterFolder.configName))")
+        }
+        let baseDir = try LoRAAdapterFolder.baseDirectory(of: adapter, config: LoRAAdapterFolder.readConfig(adapter), base: base)
+        let target = out.standardizedFileURL.resolvingSymlinksInPath().path
+        for (role, dir) in [("adapter", adapter), ("base", baseDir)] where dir.standardizedFileURL.resolvingSymlinksInPath().path == target {
+            throw TrainError.badOption("--out \(out.path) is the \(role) folder; write the merged model elsewhere")
+        }
+        let model = try LoRAAdapterFolder.load(directory: adapter, base: base)
+        let sites = model.lora?.sites.count ?? 0
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        try ModelFolder.write(model.mergingAdapters(), tokenizerFrom: adapter, to: out)
+        return sites
     }
 }

@@ -68,6 +68,8 @@ public final class Trainer: @unchecked Sendable {
     public let model: BertModel
     public let out: URL
     let base: URL
+    /// Whether the base brought a pooler (LoRA freezes it then; a missing one trains and is saved).
+    let baseHasPooler: Bool
     let tokenizer: Tokenizer
     let train: Encoded
     let eval: Encoded
@@ -119,8 +121,9 @@ public final class Trainer: @unchecked Sendable {
         }
         let tok = try Tokenizer(directory: base)
         tokenizer = tok
-        model = try Self.makeClassifier(base: base, labels: labels, multiLabel: multiLabel, seed: options.seed,
-                                        configure: options.applyDropout)
+        (model, baseHasPooler) = try Self.classifier(base: base, labels: labels, multiLabel: multiLabel, seed: options.seed,
+                                                     lora: options.mode == .lora ? options.lora : nil,
+                                                     configure: options.applyDropout)
         do { try TextEncoder.checkVocabulary(tok, fits: model.config, directory: base) } catch {
             throw TrainError.badInput(error.localizedDescription)
         }
@@ -168,9 +171,15 @@ public final class Trainer: @unchecked Sendable {
     /// A `BertForSequenceClassification` from a base folder: encoder (and pooler) weights copied
     /// by name; missing pooler and the classifier initialized as transformers does
     /// (N(0, initializer_range) weights, zero biases), seeded. `configure` edits the config
-    /// (the trainer's dropout overrides).
-    public static func makeClassifier(base: URL, labels: [String], multiLabel: Bool, seed: UInt64,
+    /// (the trainer's dropout overrides). With `lora`, the model carries those adapters, initialized
+    /// as PEFT does: A ~ U(±1/√in) (kaiming_uniform with a = √5), B = 0, so it starts as the base.
+    public static func makeClassifier(base: URL, labels: [String], multiLabel: Bool, seed: UInt64, lora: LoRAConfig? = nil,
                                       configure: (inout BertConfig) -> Void = { _ in }) throws -> BertModel {
+        try classifier(base: base, labels: labels, multiLabel: multiLabel, seed: seed, lora: lora, configure: configure).model
+    }
+
+    static func classifier(base: URL, labels: [String], multiLabel: Bool, seed: UInt64, lora: LoRAConfig?,
+                           configure: (inout BertConfig) -> Void) throws -> (model: BertModel, basePooler: Bool) {
         let baseModel = try BertModel.load(directory: base, withClassifier: false)
         var cfg = baseModel.config
         configure(&cfg)
@@ -178,11 +187,21 @@ public final class Trainer: @unchecked Sendable {
         cfg.label2id = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
         cfg.problemType = multiLabel ? .multiLabel : .singleLabel
         cfg.architectures = [cfg.family.architecture(.sequenceClassification(labels: labels.count))]
-        let model = BertModel(config: cfg, pooler: false, head: .sequenceClassification(labels: labels.count))
+        let layout: LoRALayout?
+        do { layout = try lora.map { try LoRALayout(config: $0, model: cfg) } } catch {
+            throw TrainError.badOption((error as? LocalizedError)?.errorDescription ?? "\(error)")
+        }
+        let model = BertModel(config: cfg, pooler: false, head: .sequenceClassification(labels: labels.count), lora: layout)
         var rng = SeededGenerator(seed: seed)
+        // Adapters come last in the layout: the head's draws are those of a run without them.
         for e in model.layout.entries {
             let dst = model.parameters.base + e.offset
-            if let src = baseModel.parameters[e.name] {
+            if case .lora(_, let factor) = e.id {
+                let bound = 1 / Double(e.shape[1]).squareRoot()
+                for i in 0..<e.count {
+                    dst[i] = factor == .b ? 0 : Float((Double(rng.next() >> 11) / Double(1 << 53) * 2 - 1) * bound)
+                }
+            } else if let src = baseModel.parameters[e.name] {
                 dst.update(from: src.baseAddress!, count: e.count)
             } else if e.name.hasSuffix(".bias") {
                 dst.update(repeating: 0, count: e.count)
@@ -190,7 +209,7 @@ public final class Trainer: @unchecked Sendable {
                 for i in 0..<e.count { dst[i] = Float(Self.normal(&rng)) * cfg.initializerRange }
             }
         }
-        return model
+        return (model, baseModel.layout.hasPooler)
     }
 
     static func normal(_ rng: inout SeededGenerator) -> Double {
@@ -225,6 +244,7 @@ public final class Trainer: @unchecked Sendable {
     func dropout(step: Int, micro: Int) -> Dropout? {
         var rates = dropoutRates
         if options.mode == .headOnly { rates = rates.headOnly }
+        if options.mode == .lora { rates.lora = options.lora.dropout }
         if rates.isZero { return nil }
         return Dropout(rates: rates, seed: Dropout.seed(run: options.seed, step: step, microBatch: micro))
     }
@@ -239,6 +259,7 @@ public final class Trainer: @unchecked Sendable {
         case .full: return .all
         case .freeze(let k): return .freezing(layers: k)
         case .headOnly: return TrainableParts(embeddings: false, firstTrainableLayer: model.config.numHiddenLayers, pooler: false)
+        case .lora: return .lora(pooler: !baseHasPooler)
         }
     }
 
@@ -371,7 +392,9 @@ public final class Trainer: @unchecked Sendable {
     /// Scores `d` with the model saved at the selected epoch (the weights in memory are the last
     /// epoch's, which selection may have rejected), then puts the in-memory weights back.
     func scoreTest(_ d: Encoded, epoch: Int, loss: any TrainingLoss) throws -> TestResult {
-        let saved = try BertModel.load(directory: out, withClassifier: true)
+        // An adapter loads unmerged, so its tensors line up with the model's.
+        let saved = options.mode == .lora ? try LoRAAdapterFolder.load(directory: out, base: base)
+            : try BertModel.load(directory: out, withClassifier: true)
         let kept = ParameterBuffer(layout: model.parameters.layout)
         kept.copy(from: model.parameters)
         defer { model.parameters.copy(from: kept) }
@@ -408,8 +431,21 @@ public final class Trainer: @unchecked Sendable {
     }
 
     /// Writes the Hugging Face folder (`ModelFolder.write`: tokenizer files, then weights and
-    /// config.json last).
-    func saveModel() throws { try ModelFolder.write(model, tokenizerFrom: base, to: out) }
+    /// config.json last); with LoRA, the PEFT adapter folder over the base (`ModelFolder.writeAdapter`).
+    func saveModel() throws {
+        if options.mode == .lora {
+            try ModelFolder.writeAdapter(model, trainable: trainable(), tokenizerFrom: base, to: out)
+        } else {
+            try ModelFolder.write(model, tokenizerFrom: base, to: out)
+        }
+    }
+
+    /// Trained parameters and all of them (LoRA prints the share).
+    public var trainedParameters: (trained: Int, total: Int) {
+        let parts = trainable()
+        let all = model.layout.entries
+        return (all.filter { parts.trains($0.part) }.reduce(0) { $0 + $1.count }, all.reduce(0) { $0 + $1.count })
+    }
 
     /// Pooled outputs [n, C] of the frozen encoder, through the pipeline's encodings entry
     /// (batches sorted by length, bounded tokens per forward), in input order.

@@ -11,6 +11,9 @@ public enum TrainingMode: Sendable, Equatable {
     /// Encoder and pooler frozen: each text's pooled embedding is computed once, then only the
     /// classifier trains on those cached vectors (the fast path for small data).
     case headOnly
+    /// LoRA (`TrainingOptions.lora`): low-rank adapters on the frozen encoder's linear layers
+    /// train with the head; the output is a PEFT adapter folder over the base.
+    case lora
 }
 
 /// The metric that picks the best epoch and drives early stopping.
@@ -66,6 +69,8 @@ public struct TrainingOptions: Sendable {
     /// Texts longer than `maxLength`: truncated (default), head + tail, or windows that each train
     /// with the document's label (validation and test then combine a document's windows).
     public var longText = LongTextOptions.truncate
+    /// The adapters of `--mode lora` (rank, alpha, dropout, target modules); unused otherwise.
+    public var lora = LoRAConfig()
     public init() {}
 
     /// The base config with the dropout overrides applied.
@@ -91,6 +96,9 @@ public struct TrainingOptions: Sendable {
         for (flag, p) in [("--hidden-dropout", hiddenDropout), ("--attention-dropout", attentionDropout),
                           ("--classifier-dropout", classifierDropout)] {
             if let p, !(0..<1).contains(p) { try bad("\(flag) must be in [0, 1), found \(p)") }
+        }
+        if mode == .lora {
+            do { try lora.validate() } catch { try bad((error as? LocalizedError)?.errorDescription ?? "\(error)") }
         }
     }
 }
