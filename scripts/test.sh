@@ -10,7 +10,7 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
-# Python transformers, for the check that it loads what `sift train` writes (scripts/checks/hf_interop.sh).
+# Python transformers and PEFT, for the checks that they load what `sift train` writes (scripts/checks/*_interop.sh).
 ./scripts/python-env.sh
 swift build --build-tests
 log=$(mktemp)
@@ -28,9 +28,11 @@ echo "test: Hugging Face interop (transformers loads sift train's output, same l
 if ./scripts/checks/hf_interop.sh .build/debug/sift; then interop=0; else interop=1; status=1; fi
 echo "test: family interop (DistilBERT, RoBERTa, XLM-R folders from sift train load in transformers, same logits)"
 if ./scripts/checks/family_interop.sh .build/debug/sift; then families=0; else families=1; status=1; fi
+echo "test: LoRA interop (PEFT loads sift train --mode lora's adapter, transformers sift merge's folder, same logits)"
+if ./scripts/checks/lora_interop.sh .build/debug/sift; then lora=0; else lora=1; status=1; fi
 echo "test: e5 parity (the real multilingual-e5-small: tokenizer and embeddings against Hugging Face)"
 if ./scripts/checks/e5_parity.sh .build/debug/sift; then e5=0; else e5=1; status=1; fi
 if [ -n "$total" ]; then
-  echo "tests: $((total + 3 - failed - interop - families - e5)) passed, $((failed + interop + families + e5)) failed"
+  echo "tests: $((total + 4 - failed - interop - families - lora - e5)) passed, $((failed + interop + families + lora + e5)) failed"
 fi
 exit "$status"

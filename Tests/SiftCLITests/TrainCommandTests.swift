@@ -105,3 +105,34 @@ import SiftInference
     let help = TrainCommand.helpMessage()
     for flag in ["--class-weights", "--pos-weight", "--oversample"] { #expect(help.contains(flag), "sift train --help lacks \(flag)") }
 }
+
+@Test func trainCommandLoRAOptions() throws {
+    let cmd = try #require(try SiftCommand.parseAsRoot(["train", "--train", "t", "--base", "b", "--out", "o", "--mode", "lora",
+                                                        "--lora-r", "16", "--lora-alpha", "32", "--lora-dropout", "0.1",
+                                                        "--lora-targets", "query, value,intermediate.dense"]) as? TrainCommand)
+    let o = cmd.options()
+    #expect(o.mode == .lora)
+    #expect(o.lora == LoRAConfig(rank: 16, alpha: 32, dropout: 0.1, targets: ["query", "value", "intermediate.dense"]))
+    let plain = try #require(try SiftCommand.parseAsRoot(["train", "--train", "t", "--base", "b", "--out", "o", "--mode", "lora"]) as? TrainCommand)
+    #expect(plain.options().lora == LoRAConfig(), "PEFT-style defaults: r 8, alpha 16, dropout 0.05, query,value")
+    // LoRA knobs without --mode lora, and out-of-range ones, are refused before any file is read.
+    for bad in [["--lora-r", "4"], ["--mode", "lora", "--lora-r", "0"], ["--mode", "lora", "--lora-dropout", "1"],
+                ["--mode", "lora", "--lora-targets", ","], ["--mode", "lora", "--lora-alpha", "-1"]] {
+        #expect(throws: (any Error).self, "\(bad)") { try SiftCommand.parseAsRoot(["train", "--train", "t", "--base", "b", "--out", "o"] + bad) }
+    }
+    #expect(TrainCommand.helpMessage().contains("--lora-targets"))
+}
+
+@Test func mergeCommandFoldsAPEFTAdapter() throws {
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent("sift-merge-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: out) }
+    let adapter = TestPaths.fixture("lora/adapter")
+    var cmd = try #require(try SiftCommand.parseAsRoot(["merge", adapter.path, "--out", out.path]) as? MergeCommand)
+    try cmd.run()
+    let merged = try BertModel.load(directory: out)
+    let direct = try LoRAAdapterFolder.load(directory: adapter).mergingAdapters()
+    #expect(merged.lora == nil && Array(merged.parameters.storage) == Array(direct.parameters.storage))
+    // Not an adapter: a clear error.
+    cmd = try #require(try SiftCommand.parseAsRoot(["merge", out.path, "--out", out.path + "-2"]) as? MergeCommand)
+    #expect(throws: (any Error).self) { try cmd.run() }
+}
