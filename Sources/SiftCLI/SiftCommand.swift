@@ -11,6 +11,7 @@ public struct SiftCommand: AsyncParsableCommand {
             DemoCommand.self,
             InfoCommand.self,
             MergeCommand.self,
+            VocabCommand.self,
             TokenizeCommand.self,
             EmbedCommand.self,
             PredictCommand.self,

@@ -185,6 +185,49 @@ public final class Tokenizer: Sendable {
         }
     }
 
+    /// A pre-tokenized word as the model sees it (normalized) and the ids the model gives it.
+    public struct Word: Sendable, Equatable {
+        public var text: String
+        public var ids: [Int32]
+    }
+
+    /// The words of `text` after normalization and pre-tokenization, each with its model pieces
+    /// (added tokens are skipped): what vocabulary mining counts.
+    public func words(_ text: String) -> [Word] {
+        let scalars = text.unicodeScalars.map(\.value)
+        var out: [Word] = []
+        var norm: [UInt32] = [], origin: [Int32] = [], words: [Range<Int>] = [], wordEnds: [Int32] = []
+        var pieces: [(id: Int32, start: Int32, end: Int32)] = []
+        var normScratch = NormalizerScratch(), preScratch = PreTokenizerScratch(), modelScratch = ModelScratch()
+        scalars.withUnsafeBufferPointer { input in
+            for segment in matcher.split(input) where segment.id == nil {
+                norm.removeAll(); origin.removeAll()
+                if let normalizer {
+                    normalizer.normalize(input, range: segment.range, into: &norm, origin: &origin, scratch: &normScratch)
+                } else {
+                    Normalizer.copy(input, segment.range, &norm, &origin)
+                }
+                words = [0..<norm.count]
+                preTokenizer?.split(&norm, &origin, words: &words, segmentStart: segment.range.lowerBound, whole: true,
+                                    scratch: &preScratch)
+                words.removeAll { $0.isEmpty }
+                pieces.removeAll(); wordEnds.removeAll()
+                norm.withUnsafeBufferPointer { chars in
+                    model.tokenize(chars, words: words, into: &pieces, wordEnds: &wordEnds, scratch: &modelScratch)
+                }
+                var k = 0
+                for (w, end) in zip(words, wordEnds) {
+                    var view = String.UnicodeScalarView()
+                    for c in norm[w] { if let u = Unicode.Scalar(c) { view.append(u) } }
+                    var ids: [Int32] = []
+                    while k < Int(end) { ids.append(pieces[k].id); k += 1 }
+                    out.append(Word(text: String(view), ids: ids))
+                }
+            }
+        }
+        return out
+    }
+
     /// One sequence through added tokens, normalizer, pre-tokenizer and model.
     func encodeSequence(_ text: String, typeId: Int32) -> Encoding {
         var e = Encoding(vocabulary: vocabulary)

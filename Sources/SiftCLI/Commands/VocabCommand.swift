@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import SiftData
+import SiftTokenizers
+import SiftTrain
+
+/// `sift vocab`: a model's vocabulary for a domain.
+struct VocabCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vocab",
+        abstract: "Adapt a model's vocabulary to a domain.",
+        subcommands: [VocabExtendCommand.self])
+}
+
+/// `sift vocab extend BASE --corpus FILE... --out DIR`.
+struct VocabExtendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "extend",
+        abstract: "Add the corpus's missing words (CJK characters among them) to a WordPiece model's vocabulary.",
+        discussion: """
+        Counts the words the tokenizer sees (after its normalizer and pre-tokenizer) over every \
+        --corpus file (plain lines, CSV/TSV or JSONL by extension; --text-column). Words that \
+        become [UNK] — a CJK character outside the vocabulary is one such word — and, with \
+        --min-pieces, words split into that many pieces or more, become whole-word entries \
+        appended after the last id, most frequent first (unknown words before fragmented ones), \
+        at most --max-new. Each new embedding row starts as the mean of the rows of the pieces \
+        the old tokenizer gave the word, or the mean of all rows for an [UNK] word. OUT is a \
+        Hugging Face folder (vocab.txt, tokenizer.json, config.json and the embeddings grown \
+        together; the base's other files copied) to fine-tune from. See docs/domain-adaptation.md.
+        """)
+
+    @Argument(help: "The base model folder (a BERT-style WordPiece tokenizer).") var base: String
+    @Option(parsing: .upToNextOption, help: "Domain text files (one or more).") var corpus: [String]
+    @Option(help: "Output folder (new, or empty).") var out: String
+    @Option(help: "Column (CSV/TSV) or field (JSONL) holding the text.") var textColumn = "text"
+    @Option(help: "Keep words seen at least this many times.") var minCount = 5
+    @Option(help: "Add at most this many entries.") var maxNew = 5000
+    @Option(help: "Also add words split into at least this many pieces (0: only words that become [UNK]).") var minPieces = 4
+    @Flag(help: "Print the plan, write nothing.") var dryRun = false
+
+    var miningOptions: VocabularyMiningOptions {
+        var o = VocabularyMiningOptions()
+        o.minCount = minCount; o.maxNew = maxNew; o.minPieces = minPieces == 0 ? nil : minPieces
+        return o
+    }
+
+    func validate() throws {
+        guard !corpus.isEmpty else { throw ValidationError("give at least one --corpus file") }
+        do { try miningOptions.validate() } catch { throw ValidationError((error as? LocalizedError)?.errorDescription ?? "\(error)") }
+    }
+
+    func run() throws {
+        let log = CLILog.logger("sift.vocab")
+        let baseURL = URL(fileURLWithPath: base)
+        let tokenizer = try Tokenizer(directory: baseURL)
+        var texts: [String] = []
+        for path in corpus {
+            let url = URL(fileURLWithPath: path)
+            let format = DataFormat.infer(from: url) ?? .text
+            let reader = try RecordReader(url: url, options: ReadOptions(format: format, textColumn: textColumn))
+            let before = texts.count
+            try reader.forEach { if !$0.text.isEmpty { texts.append($0.text) } }
+            guard texts.count > before else { throw ValidationError("\(path): no texts (empty corpus file)") }
+            log.info("\(path): \(texts.count - before) texts")
+        }
+        let mining = VocabularyExtension.mine(texts, tokenizer: tokenizer, options: miningOptions)
+        func pct(_ a: Int, _ b: Int) -> String { String(format: "%.2f%%", 100 * Double(a) / Double(max(b, 1))) }
+        let unknown = mining.candidates.filter { $0.gap == .unknown }.count
+        print("corpus: \(mining.texts) texts, \(mining.tokens) tokens, [UNK] \(pct(mining.unknownTokens, mining.tokens))")
+        guard !mining.candidates.isEmpty else {
+            throw ValidationError("nothing to add: no word of the corpus becomes [UNK]\(miningOptions.minPieces.map { " or \($0)+ pieces" } ?? "") at least \(minCount) times")
+        }
+        print("adding \(mining.candidates.count) entries (\(unknown) unknown to the tokenizer, \(mining.candidates.count - unknown) fragmented)"
+              + (mining.leftOut > 0 ? "; \(mining.leftOut) more at --min-count left out by --max-new" : ""))
+        print("after: \(mining.tokensAfter) tokens, [UNK] \(pct(mining.unknownAfter, mining.tokensAfter))")
+        let sample = mining.candidates.prefix(20).map { "\($0.token) (\($0.count))" }.joined(separator: ", ")
+        print("most frequent: \(sample)")
+        if dryRun { return }
+        let size = try VocabularyExtension.write(base: baseURL, adding: mining.candidates, to: URL(fileURLWithPath: out))
+        print("vocabulary \(tokenizer.vocabSize) -> \(size); model in \(out)")
+    }
+}
