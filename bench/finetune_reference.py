@@ -4,8 +4,11 @@ transformers on the same split files, with the recipe of ../shared/DATA.md's ref
 lr 5e-5, weight decay 0.01 except biases and LayerNorm weights as transformers' Trainer does,
 batch 32, max length 128, 3 epochs, linear decay after 6% warm-up, gradient clipping 1.0,
 dropout from config.json), and prints held-out accuracy and macro-F1 after each epoch.
+With --lora-r, PEFT LoRA instead (LoraConfig SEQ_CLS: r, --lora-alpha, --lora-dropout, --lora-targets;
+the classifier in modules_to_save), usually with a larger --lr.
 
     .venv/bin/python bench/finetune_reference.py TRAIN_CSV TEST_CSV [--base .models/all-MiniLM-L6-v2] [--seed 42]
+        [--lr 5e-5] [--lora-r 8 --lora-alpha 16 --lora-dropout 0.05 --lora-targets query,value]
 """
 import argparse, csv, json, math, random, time
 import torch
@@ -26,6 +29,11 @@ def main():
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--lr", type=float, default=5e-5)
+    ap.add_argument("--lora-r", type=int)
+    ap.add_argument("--lora-alpha", type=float, default=16)
+    ap.add_argument("--lora-dropout", type=float, default=0.05)
+    ap.add_argument("--lora-targets", default="query,value")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     random.seed(a.seed); torch.manual_seed(a.seed)
@@ -35,11 +43,22 @@ def main():
     tok = AutoTokenizer.from_pretrained(a.base)
     model = BertForSequenceClassification.from_pretrained(
         a.base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=idx)
+    versions = {"torch": torch.__version__, "transformers": __import__("transformers").__version__}
+    if a.lora_r:
+        import peft
+        cfg = peft.LoraConfig(task_type=peft.TaskType.SEQ_CLS, r=a.lora_r, lora_alpha=a.lora_alpha,
+                              lora_dropout=a.lora_dropout, target_modules=a.lora_targets.split(","))
+        model = peft.get_peft_model(model, cfg)
+        versions["peft"] = peft.__version__
+        trained = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        total = sum(p.numel() for n, p in model.named_parameters() if "original_module" not in n)
+        print(json.dumps({"trained_parameters": trained, "total_parameters": total}), flush=True)
     enc = lambda xs: tok(xs, truncation=True, max_length=128)["input_ids"]
     tr_ids, te_ids = enc(tr_x), enc(te_x)
-    decay = [p for n, p in model.named_parameters() if not (n.endswith("bias") or "LayerNorm" in n)]
-    no_decay = [p for n, p in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}], lr=5e-5)
+    params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    decay = [p for n, p in params if not (n.endswith("bias") or "LayerNorm" in n)]
+    no_decay = [p for n, p in params if n.endswith("bias") or "LayerNorm" in n]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}], lr=a.lr)
     steps = math.ceil(len(tr_ids) / 32) * a.epochs
     sched = get_linear_schedule_with_warmup(opt, math.ceil(0.06 * steps), steps)
 
@@ -59,7 +78,7 @@ def main():
             x, m = batch([tr_ids[i] for i in chunk])
             loss = model(input_ids=x, attention_mask=m, labels=torch.tensor([idx[tr_y[i]] for i in chunk])).loss
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_([p for _, p in params], 1.0)
             opt.step(); sched.step(); opt.zero_grad()
         model.eval()
         pred = []
@@ -70,7 +89,7 @@ def main():
         gold = [idx[y] for y in te_y]
         print(json.dumps({"epoch": epoch, "accuracy": accuracy_score(gold, pred),
                           "macro_f1": f1_score(gold, pred, average="macro"), "seconds": round(time.time() - t0, 1)}), flush=True)
-    print(json.dumps({"torch": torch.__version__, "transformers": __import__("transformers").__version__}))
+    print(json.dumps(versions))
 
 
 if __name__ == "__main__":
