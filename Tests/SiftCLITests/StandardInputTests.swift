@@ -56,6 +56,18 @@ func withStandardInput<T>(_ text: String, _ body: () async throws -> T) async th
         #expect(lines.allSatisfy { $0.contains("\"input_ids\":[") })
     }
 
+    /// `-o FILE` appears whole or not at all: a bad line midway leaves the previous file untouched.
+    @Test func jsonlOutputIsReplacedOnlyWhenTheCommandSucceeds() async throws {
+        let out = dir.appendingPathComponent("kept.jsonl"), input = dir.appendingPathComponent("bad.txt")
+        try Data("previous run\n".utf8).write(to: out)
+        try Data("the first\n".utf8 + [0xFF, 0xFE, 0x0A] + "of them\n".utf8).write(to: input)
+        let cmd = try #require(try SiftCommand.parseAsRoot([
+            "tokenize", TestPaths.fixture("tiny-bert/base").path, "-i", input.path, "-o", out.path]) as? TokenizeCommand)
+        await #expect(throws: (any Error).self) { try await cmd.run() }
+        #expect(try String(contentsOf: out, encoding: .utf8) == "previous run\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.contains("kept.jsonl.") }, "no temporary left")
+    }
+
     @Test func tokenizeReadsCSVFromStandardInputWithFormat() async throws {
         let out = dir.appendingPathComponent("tokens.jsonl")
         let cmd = try #require(try SiftCommand.parseAsRoot([

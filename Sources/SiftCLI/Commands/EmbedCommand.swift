@@ -33,7 +33,7 @@ struct EmbedCommand: AsyncParsableCommand {
         try precision.apply(to: bundle)
         let out = try JSONLWriter(path: source.output)
         try Self.embed(reader: source.makeReader(), runner: OfflineRunner(bundle: bundle, batchSize: source.batchSize), out: out)
-        try out.flush()
+        try out.finish()
     }
 
     /// Streams the reader's texts through the pipeline, one JSON line per text, in order.

@@ -36,7 +36,7 @@ extension EvalCommand {
                 out.raw("}")
                 try out.endLine()
             }
-            try out.flush()
+            try out.finish()
         }
         if let report {
             var log: TrainingCurves?

@@ -68,7 +68,7 @@ struct ExplainCommand: AsyncParsableCommand {
             progress.update(step: i + 1, examples: i + 1)
         }
         progress.finish()
-        try out.flush()
+        try out.finish()
         if let html {
             let w = try AtomicFileWriter(url: URL(fileURLWithPath: html))
             try w.write(ExplanationPage.render(title: "Explanations: \(URL(fileURLWithPath: modelDir).lastPathComponent)", texts: pages))

@@ -61,7 +61,7 @@ struct NERCommand: AsyncParsableCommand {
             Self.write(entities, text: text, linker: linker, out: out)
             try out.endLine()
         }
-        try out.flush()
+        try out.finish()
     }
 
     static func write(_ entities: [Entity], text: String, linker: EntityLinker?, out: JSONLWriter) {

@@ -48,7 +48,7 @@ struct PredictCommand: AsyncParsableCommand {
         let runner = OfflineRunner(bundle: bundle, batchSize: source.batchSize)
         let out = try JSONLWriter(path: source.output)
         try Self.predict(reader: source.makeReader(), runner: runner, options: .init(topK: topK, threshold: threshold, logits: logits, longText: longText.options), out: out)
-        try out.flush()
+        try out.finish()
     }
 
     struct Options { var topK: Int?; var threshold: Float?; var logits: Bool; var longText = LongTextOptions.truncate }

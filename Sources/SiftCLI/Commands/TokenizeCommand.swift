@@ -49,7 +49,7 @@ struct TokenizeCommand: AsyncParsableCommand {
         let reader = try io.makeReader()
         let out = try JSONLWriter(path: io.output)
         try TokenizeCommand.tokenize(reader: reader, tokenizer: tokenizer, options: options, out: out)
-        try out.flush()
+        try out.finish()
     }
 
     /// Streams records through the tokenizer in batches (both cores), writing each encoding.

@@ -54,6 +54,6 @@ struct ZeroShotCommand: AsyncParsableCommand {
             out.raw("}")
             try out.endLine()
         }
-        try out.flush()
+        try out.finish()
     }
 }

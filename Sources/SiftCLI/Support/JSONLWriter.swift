@@ -1,20 +1,21 @@
 import Foundation
+import SiftCore
 
 /// Buffered JSON Lines output to stdout or a file; hand-written JSON so that writing millions of
-/// numbers is not the bottleneck of a command.
+/// numbers is not the bottleneck of a command. A file goes through SiftCore's `AtomicWriter`:
+/// it appears whole at `finish()`, and a command that fails midway leaves the previous file (or
+/// none), never part of one.
 final class JSONLWriter {
     private var buffer: [UInt8] = []
-    private let handle: FileHandle
+    private let sink: Sink
     private let flushAt = 1 << 16
+    private enum Sink { case standardOutput, file(AtomicWriter) }
 
     init(path: String?) throws {
         if let path, path != "-" {
-            guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                throw ValidationErrorMessage("cannot create \(path)")
-            }
-            handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            sink = .file(try AtomicWriter(url: URL(fileURLWithPath: path)))
         } else {
-            handle = FileHandle.standardOutput
+            sink = .standardOutput
         }
         buffer.reserveCapacity(flushAt * 2)
     }
@@ -68,8 +69,17 @@ final class JSONLWriter {
 
     func flush() throws {
         guard !buffer.isEmpty else { return }
-        try handle.write(contentsOf: buffer)
+        switch sink {
+        case .standardOutput: try FileHandle.standardOutput.write(contentsOf: buffer)
+        case .file(let writer): try writer.write(buffer)
+        }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// The last records out; a file is published (renamed into place) only now.
+    func finish() throws {
+        try flush()
+        if case .file(let writer) = sink { try writer.commit() }
     }
 }
 

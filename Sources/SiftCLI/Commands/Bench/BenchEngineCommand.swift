@@ -75,7 +75,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
                     try out.endLine()
                 }
             }
-            try out.flush()
+            try out.finish()
         }
         let cfg = embedder.model.config
         let w = workers ?? threads
