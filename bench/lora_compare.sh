@@ -5,7 +5,7 @@
 # 0.05; query,value and then every encoder linear, lr LR), then PEFT with the first LoRA recipe on
 # the same split files (bench/finetune_reference.py: test figures printed per epoch, for scale).
 # Prints trained-parameter shares, test figures and wall clock per run.
-#   bench/lora_compare.sh [LR=5e-4] [--no-python]   (needs scripts/setup.sh, swift build -c release, .venv)
+#   [LORA_ONLY=1] bench/lora_compare.sh [LR=5e-4] [--no-python]   (needs scripts/setup.sh, swift build -c release, .venv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LR=${1:-5e-4}
@@ -27,7 +27,7 @@ run() {
   du -sh --exclude=checkpoint "$out" | awk '{print "  output folder: " $1}'
   rm -rf "$out" "$out.log"
 }
-run "sift full"            --learning-rate 5e-5
+[ -n "${LORA_ONLY:-}" ] || run "sift full" --learning-rate 5e-5
 run "sift lora q,v"        --mode lora --learning-rate "$LR"
 run "sift lora all linear" --mode lora --learning-rate "$LR" \
   --lora-targets query,key,value,attention.output.dense,intermediate.dense,output.dense

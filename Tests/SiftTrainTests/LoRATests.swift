@@ -117,6 +117,10 @@ import SiftTestSupport
         expectClose(try OfflineRunner.forward(encodings, model: s.model, rows: .logits, batchSize: 8), want, atol: 1e-5, rtol: 1e-4, "unmerged logits")
         let loaded = try BertModel.load(directory: Self.adapter)
         #expect(loaded.lora == nil)
+        // PEFT saves no tokenizer: predict takes the base's, and labels default to LABEL_k.
+        #expect(LoRAAdapterFolder.tokenizerDirectory(Self.adapter).standardizedFileURL.path == TinyTask.base.standardizedFileURL.path)
+        let classifier = try SequenceClassifier(directory: Self.adapter)
+        #expect(classifier.labels == ["LABEL_0", "LABEL_1", "LABEL_2"])
         expectClose(try OfflineRunner.forward(encodings, model: loaded, rows: .logits, batchSize: 8), want, atol: 1e-5, rtol: 1e-4, "loaded logits")
     }
 

@@ -40,6 +40,23 @@ struct InfoCommand: ParsableCommand {
     struct Report: Codable {
         var machine: Machine
         var model: ModelSummary?
+        /// When the folder is a LoRA adapter: its settings and base (it is folded in as it loads).
+        var adapter: Adapter?
+    }
+
+    struct Adapter: Codable {
+        var rank: Int
+        var alpha: Double
+        var targets: [String]
+        var modulesToSave: [String]
+        var base: String
+    }
+
+    static func adapter(_ directory: URL) throws -> Adapter? {
+        guard LoRAAdapterFolder.isAdapter(directory) else { return nil }
+        let peft = try LoRAAdapterFolder.readConfig(directory)
+        let base = try LoRAAdapterFolder.baseDirectory(of: directory, config: peft)
+        return Adapter(rank: peft.r, alpha: peft.loraAlpha, targets: peft.targetModules, modulesToSave: peft.modulesToSave ?? [], base: base.path)
     }
 
     func run() throws {
@@ -54,10 +71,11 @@ struct InfoCommand: ParsableCommand {
                               }),
                               hardwarePrecisions: cpu.hardwarePrecisions)
         let summary = try model.map { try ModelSummary(bundle: ModelBundle(directory: URL(fileURLWithPath: $0))) }
+        let adapter = try model.flatMap { try Self.adapter(URL(fileURLWithPath: $0)) }
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try enc.encode(Report(machine: machine, model: summary)), as: UTF8.self))
+            print(String(decoding: try enc.encode(Report(machine: machine, model: summary, adapter: adapter)), as: UTF8.self))
             return
         }
         print("machine")
@@ -71,6 +89,9 @@ struct InfoCommand: ParsableCommand {
         print("model \(s.directory)")
         print("  family:      \(s.family)\(s.architectures.isEmpty ? "" : " (\(s.architectures.joined(separator: ", ")))")")
         print("  task:        \(s.task.rawValue)")
+        if let a = adapter {
+            print("  adapter:     LoRA r \(a.rank), alpha \(a.alpha) on \(a.targets.sorted().joined(separator: ",")) (+ \(a.modulesToSave.joined(separator: ", "))) over \(a.base), folded in as it loads")
+        }
         print("  tokenizer:   \(s.tokenizer), \(s.tokenizerVocabulary) tokens (embedding rows: \(s.embeddingRows))")
         print("  encoder:     \(s.layers) layers, hidden \(s.hiddenSize), \(s.attentionHeads) heads, intermediate \(s.intermediateSize), max length \(s.maxLength)")
         print("  heads:       \(s.heads.isEmpty ? "none" : s.heads.joined(separator: ", "))")

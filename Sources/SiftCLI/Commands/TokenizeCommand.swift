@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SiftEngine
 import SiftData
 import SiftTokenizers
 
@@ -41,7 +42,7 @@ struct TokenizeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let tokenizer = try Tokenizer(directory: URL(fileURLWithPath: modelDir))
+        let tokenizer = try Tokenizer(directory: LoRAAdapterFolder.tokenizerDirectory(URL(fileURLWithPath: modelDir)))
         let options = EncodeOptions(addSpecialTokens: !noSpecialTokens, maxLength: maxLength, truncation: truncation, stride: stride)
         // Refuse what Hugging Face refuses (a stride that leaves no room for text) before reading input.
         do { _ = try tokenizer.encodeChecked("", options: options) }

@@ -117,6 +117,16 @@ public enum LoRAAdapterFolder {
         FileManager.default.fileExists(atPath: directory.appendingPathComponent(configName).path)
     }
 
+    /// Where a model folder's tokenizer is: the folder itself, or, for an adapter PEFT saved
+    /// without tokenizer files, its base.
+    public static func tokenizerDirectory(_ directory: URL) -> URL {
+        let fm = FileManager.default
+        guard isAdapter(directory),
+              !["tokenizer.json", "vocab.txt"].contains(where: { fm.fileExists(atPath: directory.appendingPathComponent($0).path) }),
+              let config = try? readConfig(directory), let base = try? baseDirectory(of: directory, config: config) else { return directory }
+        return base
+    }
+
     public static func readConfig(_ directory: URL) throws -> PEFTAdapterConfig {
         let url = directory.appendingPathComponent(configName)
         guard let data = FileManager.default.contents(atPath: url.path) else {

@@ -21,7 +21,7 @@ public struct TextEncoder: Sendable {
     /// sentence_bert_config.json, else the tokenizer's `model_max_length`, capped at
     /// `max_position_embeddings` (longer inputs cannot be embedded at all).
     public init(directory: URL, config: BertConfig, maxLength: Int? = nil) throws {
-        let tok = try Tokenizer(directory: directory)
+        let tok = try Tokenizer(directory: LoRAAdapterFolder.tokenizerDirectory(directory))
         try Self.checkVocabulary(tok, fits: config, directory: directory)
         var length = config.maxSequenceLength
         if let m = SentenceTransformersConfig.maxSeqLength(directory: directory) {
