@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 EPOCHS=${1:-1}
 SPLIT=.build/chinese-split
-[ -f "$SPLIT/train.csv" ] || python3 scripts/data/make_splits.py chinese
+[ -f "$SPLIT/train.csv" ] || .venv/bin/python scripts/data/make_splits.py chinese
 SIFT=.build/release/sift
 BASE=.models/all-MiniLM-L6-v2
 EXT=$(mktemp -d)/minilm-zh
