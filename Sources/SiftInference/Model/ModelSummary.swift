@@ -73,14 +73,3 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         parameters = Parameters(total: embeddings + encoder + headCount, embeddings: embeddings, encoder: encoder, heads: headCount)
     }
 }
-
-extension TokenizerModel {
-    /// The tokenizer.json `model.type` this tokenizer runs.
-    var kindName: String {
-        switch self {
-        case .wordPiece: "WordPiece"
-        case .unigram: "Unigram"
-        case .bpe: "BPE"
-        }
-    }
-}

@@ -61,3 +61,14 @@ struct ModelScratch {
     var start: [Int32] = []
     var id: [Int32] = []
 }
+
+extension TokenizerModel {
+    /// The tokenizer.json `model.type` this tokenizer runs ("WordPiece", "Unigram", "BPE").
+    public var kindName: String {
+        switch self {
+        case .wordPiece: "WordPiece"
+        case .unigram: "Unigram"
+        case .bpe: "BPE"
+        }
+    }
+}

@@ -217,14 +217,3 @@ public enum VocabularyExtension {
         return cfg.vocabSize
     }
 }
-
-extension TokenizerModel {
-    /// "WordPiece", "Unigram" or "BPE", for messages.
-    var kindName: String {
-        switch self {
-        case .wordPiece: "WordPiece"
-        case .unigram: "Unigram"
-        case .bpe: "BPE"
-        }
-    }
-}
