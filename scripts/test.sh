@@ -32,9 +32,11 @@ echo "test: LoRA interop (PEFT loads sift train --mode lora's adapter, transform
 if ./scripts/checks/lora_interop.sh .build/debug/sift; then lora=0; else lora=1; status=1; fi
 echo "test: vocabulary interop (transformers loads sift vocab extend's folder: same ids, mean-initialized rows, same embeddings)"
 if ./scripts/checks/vocab_interop.sh .build/debug/sift; then vocab=0; else vocab=1; status=1; fi
+echo "test: masked-LM interop (transformers loads sift pretrain's BertForMaskedLM folder; fill-mask pipeline equals sift fill-mask)"
+if ./scripts/checks/mlm_interop.sh .build/debug/sift; then mlm=0; else mlm=1; status=1; fi
 echo "test: e5 parity (the real multilingual-e5-small: tokenizer and embeddings against Hugging Face)"
 if ./scripts/checks/e5_parity.sh .build/debug/sift; then e5=0; else e5=1; status=1; fi
 if [ -n "$total" ]; then
-  echo "tests: $((total + 5 - failed - interop - families - lora - vocab - e5)) passed, $((failed + interop + families + lora + vocab + e5)) failed"
+  echo "tests: $((total + 6 - failed - interop - families - lora - vocab - mlm - e5)) passed, $((failed + interop + families + lora + vocab + mlm + e5)) failed"
 fi
 exit "$status"

@@ -12,6 +12,8 @@ public struct SiftCommand: AsyncParsableCommand {
             InfoCommand.self,
             MergeCommand.self,
             VocabCommand.self,
+            PretrainCommand.self,
+            FillMaskCommand.self,
             TokenizeCommand.self,
             EmbedCommand.self,
             PredictCommand.self,

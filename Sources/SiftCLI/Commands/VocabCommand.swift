@@ -53,16 +53,7 @@ struct VocabExtendCommand: ParsableCommand {
         let log = CLILog.logger("sift.vocab")
         let baseURL = URL(fileURLWithPath: base)
         let tokenizer = try Tokenizer(directory: baseURL)
-        var texts: [String] = []
-        for path in corpus {
-            let url = URL(fileURLWithPath: path)
-            let format = DataFormat.infer(from: url) ?? .text
-            let reader = try RecordReader(url: url, options: ReadOptions(format: format, textColumn: textColumn))
-            let before = texts.count
-            try reader.forEach { if !$0.text.isEmpty { texts.append($0.text) } }
-            guard texts.count > before else { throw ValidationError("\(path): no texts (empty corpus file)") }
-            log.info("\(path): \(texts.count - before) texts")
-        }
+        let texts = try CorpusFiles.read(corpus, textColumn: textColumn, log: log)
         let mining = VocabularyExtension.mine(texts, tokenizer: tokenizer, options: miningOptions)
         func pct(_ a: Int, _ b: Int) -> String { String(format: "%.2f%%", 100 * Double(a) / Double(max(b, 1))) }
         let unknown = mining.candidates.filter { $0.gap == .unknown }.count

@@ -82,11 +82,7 @@ public final class BertModel: @unchecked Sendable {
     /// dense) classifies texts, a classifier alone tokens.
     public static func load(config: BertConfig, weights file: SafetensorsFile, withClassifier: Bool? = nil) throws -> BertModel {
         let family = config.family
-        let prefix = family.naming(sequenceHead: false).modelPrefix
-        func find(_ name: String) -> TensorInfo? {
-            file.tensors[name] ?? file.tensors[prefix + name]
-                ?? (name.hasPrefix(prefix) ? file.tensors[String(name.dropFirst(prefix.count))] : nil)
-        }
+        func find(_ name: String) -> TensorInfo? { checkpointTensor(name, in: file, family: family) }
         let sequenceNames = family.naming(sequenceHead: true), tokenNames = family.naming(sequenceHead: false)
         let hasPooler = find(tokenNames.name(of: .pooler(.weight))) != nil
         let dense = family.sequenceHead.dense.weight
@@ -122,6 +118,22 @@ public final class BertModel: @unchecked Sendable {
             file.releasePages(info)
         }
         return model
+    }
+
+    /// The tensor stored under `name` as is, with or without the family's prefix (`bert.`, …:
+    /// checkpoints are saved both ways), and under the pre-2019 LayerNorm names (`gamma`,
+    /// `beta`) that old BERT checkpoints carry and transformers still renames on load.
+    static func checkpointTensor(_ name: String, in file: SafetensorsFile, family: any ModelFamily) -> TensorInfo? {
+        let prefix = family.naming(sequenceHead: false).modelPrefix
+        func find(_ name: String) -> TensorInfo? {
+            file.tensors[name] ?? file.tensors[prefix + name]
+                ?? (name.hasPrefix(prefix) ? file.tensors[String(name.dropFirst(prefix.count))] : nil)
+        }
+        if let t = find(name) { return t }
+        for (new, old) in [("LayerNorm.weight", "LayerNorm.gamma"), ("LayerNorm.bias", "LayerNorm.beta")] where name.hasSuffix(new) {
+            return find(String(name.dropLast(new.count)) + old)
+        }
+        return nil
     }
 
     /// Writes `config.json` and `model.safetensors` so transformers loads the folder back: encoder

@@ -82,6 +82,8 @@ public struct BertWeights: Sendable, Hashable {
     public let classifier: LinearWeights?
     /// LoRA factors of each adapted layer (empty without adapters).
     public let lora: [LoRASite: LoRAWeights]
+    /// The masked-LM head, if the model carries one.
+    public let maskedLM: MaskedLMWeights?
 
     /// Resolves every view in `layout` (built by a `ModelFamily`, so each tensor it needs is there).
     public init(layout: ParameterLayout, layers: Int) {
@@ -116,5 +118,18 @@ public struct BertWeights: Sendable, Hashable {
             if case .lora(let site, .a) = e.id { lora[site] = LoRAWeights(a: e.slice, b: slice(.lora(site, .b))) }
         }
         self.lora = lora
+        maskedLM = layout[id: .maskedLM(.decoderBias)].map { bias in
+            MaskedLMWeights(transform: linear(.maskedLM(.transform(.weight)), .maskedLM(.transform(.bias))),
+                            layerNorm: norm(.maskedLM(.transformNorm(.weight)), .maskedLM(.transformNorm(.bias))),
+                            decoder: LinearWeights(weight: slice(.wordEmbeddings), bias: bias.slice))
+        }
     }
+}
+
+/// BertLMPredictionHead: transform (dense [C, C], activation, LayerNorm) then the decoder, whose
+/// weight [V, C] is the word-embedding table (tied) and whose bias [V] is the head's own.
+public struct MaskedLMWeights: Sendable, Hashable {
+    public let transform: LinearWeights
+    public let layerNorm: LayerNormWeights
+    public let decoder: LinearWeights
 }

@@ -25,6 +25,9 @@ public enum TensorID: Hashable, Sendable, CustomStringConvertible {
     case classifier(Affine)
     /// A LoRA factor of an adapted encoder layer (Adapters/LoRA.swift).
     case lora(LoRASite, LoRAFactor)
+    /// A tensor of the masked-language-model head (`BertOnlyMLMHead`; its decoder weight is the
+    /// word embeddings, tied).
+    case maskedLM(MaskedLMTensor)
 
     /// Where the tensor sits (decides whether it trains: `TrainableParts`).
     public var part: ModelPart {
@@ -32,7 +35,7 @@ public enum TensorID: Hashable, Sendable, CustomStringConvertible {
         case .wordEmbeddings, .positionEmbeddings, .tokenTypeEmbeddings, .embeddingsNorm: .embeddings
         case .layer(let l, _): .layer(l)
         case .pooler: .pooler
-        case .headDense, .classifier: .classifier
+        case .headDense, .classifier, .maskedLM: .classifier
         case .lora: .adapters
         }
     }
@@ -46,6 +49,7 @@ public enum TensorID: Hashable, Sendable, CustomStringConvertible {
         case .pooler(let a), .headDense(let a), .classifier(let a): a == .weight ? .linearWeight : .linearBias
         // Weights as PEFT's trainer sees them: decayed like any linear weight.
         case .lora: .linearWeight
+        case .maskedLM(let t): t.role
         }
     }
 
@@ -60,6 +64,31 @@ public enum TensorID: Hashable, Sendable, CustomStringConvertible {
         case .headDense(let a): "classification head dense \(a)"
         case .classifier(let a): "classifier \(a)"
         case .lora(let s, let f): "\(s) \(f.rawValue)"
+        case .maskedLM(let t): "masked-LM head \(t)"
+        }
+    }
+}
+
+/// The tensors of BertLMPredictionHead: the transform (dense [C, C], activation, LayerNorm [C])
+/// and the decoder's output bias [V]. The decoder weight is not here: it is `.wordEmbeddings`.
+public enum MaskedLMTensor: Hashable, Sendable, CustomStringConvertible {
+    case transform(Affine)
+    case transformNorm(Affine)
+    case decoderBias
+
+    public var role: TensorRole {
+        switch self {
+        case .transform(let a): a == .weight ? .linearWeight : .linearBias
+        case .transformNorm(let a): a == .weight ? .normWeight : .normBias
+        case .decoderBias: .linearBias
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .transform(let a): "transform \(a)"
+        case .transformNorm(let a): "transform LayerNorm \(a)"
+        case .decoderBias: "decoder bias"
         }
     }
 }

@@ -87,3 +87,9 @@ struct CharacterClasses: Sendable {
         }
     }
 }
+
+extension Unicode.Scalar {
+    /// One of the CJK ideograph blocks that BertNormalizer's `handle_chinese_chars` isolates as
+    /// a word of its own (whole-word masking treats each such character as a word).
+    public var isCJKIdeograph: Bool { CharacterClasses.shared.flags[Int(value)] & CharacterClasses.chinese != 0 }
+}

@@ -28,6 +28,16 @@ public struct BertCheckpointNames: CheckpointNaming {
         case .headDense(let a): "classifier.dense.\(a.rawValue)"
         case .classifier(let a): "classifier.\(a.rawValue)"
         case .lora(let site, let f): loraName(site, f)
+        case .maskedLM(let t): maskedLMName(t)
+        }
+    }
+
+    /// BertOnlyMLMHead (`cls.predictions`); its decoder's bias is tied to `cls.predictions.bias`.
+    private func maskedLMName(_ t: MaskedLMTensor) -> String {
+        switch t {
+        case .transform(let a): "cls.predictions.transform.dense.\(a.rawValue)"
+        case .transformNorm(let a): "cls.predictions.transform.LayerNorm.\(a.rawValue)"
+        case .decoderBias: "cls.predictions.bias"
         }
     }
 
@@ -73,6 +83,7 @@ public struct BertFamily: ModelFamily {
         if let n = head.labels {
             list += [(.classifier(.weight), [n, C]), (.classifier(.bias), [n])]
         }
+        if head == .maskedLM { list += maskedLMTensors(config: config) }
         return list
     }
 

@@ -12,6 +12,8 @@ public struct DistilBertFamily: ModelFamily {
 
     public func naming(sequenceHead: Bool) -> any CheckpointNaming { DistilBertCheckpointNames() }
 
+    public var tiedDecoderName: String { "vocab_projector.weight" }
+
     /// DistilBertModel has no pooler (`pooler` is ignored).
     public func tensors(config: BertConfig, pooler: Bool, head: TaskHead) -> [(TensorID, [Int])] {
         encoderTensors(config: config, tokenTypes: false) + headTensors(config: config, head: head)
@@ -97,6 +99,10 @@ public struct DistilBertCheckpointNames: CheckpointNaming {
         case .headDense(let a): "pre_classifier.\(a.rawValue)"
         case .classifier(let a): "classifier.\(a.rawValue)"
         case .lora(let site, let f): loraName(site, f)
+        // DistilBertForMaskedLM (its vocab_projector's weight is the word embeddings).
+        case .maskedLM(.transform(let a)): "vocab_transform.\(a.rawValue)"
+        case .maskedLM(.transformNorm(let a)): "vocab_layer_norm.\(a.rawValue)"
+        case .maskedLM(.decoderBias): "vocab_projector.bias"
         }
     }
 

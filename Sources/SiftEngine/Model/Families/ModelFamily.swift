@@ -14,10 +14,13 @@ public enum TaskHead: Hashable, Sendable {
     case sequenceClassification(labels: Int)
     /// One prediction per token (`…ForTokenClassification`): the classifier on every token.
     case tokenClassification(labels: Int)
+    /// Masked-language-model pretraining (`…ForMaskedLM`): a transform and the tied decoder on
+    /// every token.
+    case maskedLM
 
     public var labels: Int? {
         switch self {
-        case .none: nil
+        case .none, .maskedLM: nil
         case .sequenceClassification(let n), .tokenClassification(let n): n
         }
     }
@@ -81,6 +84,9 @@ public protocol ModelFamily: Sendable {
     func encode(_ config: BertConfig, to encoder: Encoder) throws
     /// Family-specific checks (after the shared ones).
     func validate(_ config: BertConfig, file: String) throws
+    /// Where a masked-LM checkpoint stores its decoder weight when it stores it at all (it is the
+    /// word embeddings, tied).
+    var tiedDecoderName: String { get }
 }
 
 extension ModelFamily {
@@ -91,6 +97,7 @@ extension ModelFamily {
                      classifier: config.classifierDropout)
     }
     public func validate(_ config: BertConfig, file: String) throws {}
+    public var tiedDecoderName: String { "cls.predictions.decoder.weight" }
     public func tokenClassifierDropout(_ config: BertConfig) -> Float { config.classifierDropout ?? config.hiddenDropoutProb }
 
     /// `architectures` for a model with this head (the name `save_pretrained` writes).
@@ -99,6 +106,7 @@ extension ModelFamily {
         case .none: className + "Model"
         case .sequenceClassification: className + "ForSequenceClassification"
         case .tokenClassification: className + "ForTokenClassification"
+        case .maskedLM: className + "ForMaskedLM"
         }
     }
 
@@ -142,7 +150,17 @@ extension ModelFamily {
                     (.classifier(.weight), [n, C]), (.classifier(.bias), [n])]
         case .tokenClassification(let n):
             return [(.classifier(.weight), [n, C]), (.classifier(.bias), [n])]
+        case .maskedLM:
+            return maskedLMTensors(config: config)
         }
+    }
+
+    /// The masked-LM head's own tensors (its decoder weight is the word embeddings).
+    func maskedLMTensors(config: BertConfig) -> [(TensorID, [Int])] {
+        let C = config.hiddenSize
+        return [(.maskedLM(.transform(.weight)), [C, C]), (.maskedLM(.transform(.bias)), [C]),
+                (.maskedLM(.transformNorm(.weight)), [C]), (.maskedLM(.transformNorm(.bias)), [C]),
+                (.maskedLM(.decoderBias), [config.vocabSize])]
     }
 }
 

@@ -24,6 +24,7 @@ public struct RobertaFamily: ModelFamily {
     /// create_position_ids_from_input_ids: padding_idx + 1 + the count of real tokens before
     /// (packed sequences hold no padding, so that is the index in the sequence).
     public func firstPosition(_ config: BertConfig) -> Int { config.padTokenId + 1 }
+    public var tiedDecoderName: String { "lm_head.decoder.weight" }
 
     public func decode(from decoder: Decoder) throws -> BertConfig {
         try BertConfig.decodeBertKeys(from: decoder, defaults: BertConfig(modelType: modelType))
@@ -52,6 +53,10 @@ public struct RobertaCheckpointNames: CheckpointNaming {
         switch tensor {
         case .headDense(let a): "classifier.dense.\(a.rawValue)"
         case .classifier(let a): sequenceHead ? "classifier.out_proj.\(a.rawValue)" : "classifier.\(a.rawValue)"
+        // RobertaLMHead (its decoder's weight is the word embeddings).
+        case .maskedLM(.transform(let a)): "lm_head.dense.\(a.rawValue)"
+        case .maskedLM(.transformNorm(let a)): "lm_head.layer_norm.\(a.rawValue)"
+        case .maskedLM(.decoderBias): "lm_head.bias"
         default: BertCheckpointNames().name(of: tensor)
         }
     }
