@@ -13,6 +13,7 @@ public struct SiftCommand: AsyncParsableCommand {
             MergeCommand.self,
             VocabCommand.self,
             PretrainCommand.self,
+            AdaptCommand.self,
             FillMaskCommand.self,
             TokenizeCommand.self,
             EmbedCommand.self,
