@@ -199,6 +199,7 @@ import SiftTestSupport
         let encoder = try BertModel.load(directory: out)
         #expect(encoder.head == .none && encoder.layout.hasPooler)
         _ = try MaskFiller(directory: out).fill("the [MASK] was new")
+        #expect(ModelSummary(bundle: try ModelBundle(directory: out)).heads == ["pooler", "masked-lm"], "sift info names the head")
         let log = try String(contentsOf: out.appendingPathComponent("training_log.jsonl"), encoding: .utf8)
         #expect(log.split(separator: "\n").filter { $0.contains("\"eval\"") }.count == 5, "before training and each epoch")
     }

@@ -89,7 +89,8 @@ struct AdaptCommand: AsyncParsableCommand {
         }
         try fm.createDirectory(at: outURL, withIntermediateDirectories: true)
         func finished(_ step: AdaptStep) -> URL? {
-            record.steps.first { $0.step == step }.map { outURL.appendingPathComponent($0.folder) }
+            // A vocabulary step with nothing to add records the base itself.
+            record.steps.first { $0.step == step }.map { $0.folder == record.base ? URL(fileURLWithPath: $0.folder) : outURL.appendingPathComponent($0.folder) }
         }
         func finish(_ step: AdaptStep, folder: String, seconds: Double) throws {
             record.steps.removeAll { $0.step == step }

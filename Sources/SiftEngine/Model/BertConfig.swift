@@ -178,6 +178,11 @@ public struct BertConfig: Codable, Sendable, Equatable {
         architectures?.contains { $0.hasSuffix("ForTokenClassification") } ?? false
     }
 
+    /// The folder is a `…ForMaskedLM` (`sift pretrain`'s output; `sift fill-mask` reads its head).
+    public var isMaskedLM: Bool {
+        architectures?.contains { $0.hasSuffix("ForMaskedLM") } ?? false
+    }
+
     /// Label names in index order (`LABEL_i` where id2label has a gap).
     public var labelNames: [String] {
         guard let id2label, let n = numLabels else { return [] }

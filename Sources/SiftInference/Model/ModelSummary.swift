@@ -30,7 +30,7 @@ public struct ModelSummary: Codable, Sendable, Equatable {
     public var attentionHeads: Int
     public var intermediateSize: Int
     public var maxLength: Int
-    /// Heads on the encoder: `pooler`, `sequence-classifier`, `token-classifier`, `setfit-head`.
+    /// Heads on the encoder: `pooler`, `sequence-classifier`, `token-classifier`, `setfit-head`, `masked-lm`.
     public var heads: [String]
     public var pooling: String
     public var normalize: Bool
@@ -57,6 +57,7 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         if bundle.tokenClassifier != nil { heads.append("token-classifier") }
         else if bundle.classifier is EmbeddingClassifier { heads.append("setfit-head") }
         else if bundle.classifier != nil { heads.append("sequence-classifier") }
+        if config.isMaskedLM { heads.append("masked-lm") }
         self.heads = heads
         pooling = bundle.pooling.rawValue
         normalize = bundle.normalize
