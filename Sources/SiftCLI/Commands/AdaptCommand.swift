@@ -87,7 +87,6 @@ struct AdaptCommand: AsyncParsableCommand {
         } else if let entries = try? fm.contentsOfDirectory(atPath: outURL.path), !entries.isEmpty {
             throw ValidationError("\(out) is not empty; give a new folder (or --resume an earlier sift adapt there)")
         }
-        try fm.createDirectory(at: outURL, withIntermediateDirectories: true)
         func finished(_ step: AdaptStep) -> URL? {
             // A vocabulary step with nothing to add records the base itself.
             record.steps.first { $0.step == step }.map { $0.folder == record.base ? URL(fileURLWithPath: $0.folder) : outURL.appendingPathComponent($0.folder) }
@@ -109,6 +108,8 @@ struct AdaptCommand: AsyncParsableCommand {
         let data = try TrainingData.load(source)
         var texts = data.train.examples.map(\.text)
         if !corpus.isEmpty { texts += try CorpusFiles.read(corpus, textColumn: textColumn, log: log) }
+        // Only now, with the data read: a bad --train leaves no folder behind.
+        try fm.createDirectory(at: outURL, withIntermediateDirectories: true)
         let corpusURL = outURL.appendingPathComponent("domain-text.txt")
         try AtomicWriter.write(Data(texts.map { $0.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ") }
             .joined(separator: "\n").utf8 + Data("\n".utf8)), to: corpusURL)
