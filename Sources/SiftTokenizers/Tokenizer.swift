@@ -21,7 +21,10 @@ public final class Tokenizer: Sendable {
     /// Tokens back to text (`convert_tokens_to_string`).
     public let decoder: TokenDecoder
     let vocabulary: Vocabulary
-    private let matcher: AddedTokenMatcher
+    /// Added tokens matched in the raw text (`normalized: false`), and those matched in the
+    /// normalized stretches between them, against their normalized content.
+    private let rawMatcher: AddedTokenMatcher
+    private let normalizedMatcher: AddedTokenMatcher
 
     public init(normalizer: Normalizer?, preTokenizer: PreTokenizer?, model: TokenizerModel,
                 postProcessor: PostProcessor?, decoder: TokenDecoder, addedTokens: [AddedToken],
@@ -40,7 +43,15 @@ public final class Tokenizer: Sendable {
             tokens[Int(t.id)] = t.content
         }
         self.vocabulary = Vocabulary(tokens, addedIds: Set(addedTokens.map(\.id)))
-        self.matcher = AddedTokenMatcher(addedTokens)
+        self.rawMatcher = AddedTokenMatcher(addedTokens.filter { !$0.normalized })
+        var scratch = NormalizerScratch()
+        self.normalizedMatcher = AddedTokenMatcher(addedTokens.filter(\.normalized)) { token in
+            let content = token.content.unicodeScalars.map(\.value)
+            guard let normalizer else { return content }
+            var out: [UInt32] = [], origin: [Int32] = []
+            content.withUnsafeBufferPointer { normalizer.normalize($0, range: 0..<$0.count, into: &out, origin: &origin, scratch: &scratch) }
+            return out
+        }
         func lookup(_ t: String) -> Int32? { addedTokens.first { $0.content == t }?.id ?? model.id(for: t) }
         self.padToken = padToken
         self.padTokenId = lookup(padToken) ?? 0
@@ -196,36 +207,73 @@ public final class Tokenizer: Sendable {
     public func words(_ text: String) -> [Word] {
         let scalars = text.unicodeScalars.map(\.value)
         var out: [Word] = []
-        var norm: [UInt32] = [], origin: [Int32] = [], words: [Range<Int>] = [], wordEnds: [Int32] = []
-        var pieces: [(id: Int32, start: Int32, end: Int32)] = []
-        var normScratch = NormalizerScratch(), preScratch = PreTokenizerScratch(), modelScratch = ModelScratch()
+        var scratch = SegmentScratch()
         scalars.withUnsafeBufferPointer { input in
-            for segment in matcher.split(input) where segment.id == nil {
-                norm.removeAll(); origin.removeAll()
-                if let normalizer {
-                    normalizer.normalize(input, range: segment.range, into: &norm, origin: &origin, scratch: &normScratch)
-                } else {
-                    Normalizer.copy(input, segment.range, &norm, &origin)
-                }
-                words = [0..<norm.count]
-                preTokenizer?.split(&norm, &origin, words: &words, segmentStart: segment.range.lowerBound, whole: true,
-                                    scratch: &preScratch)
-                words.removeAll { $0.isEmpty }
-                pieces.removeAll(); wordEnds.removeAll()
-                norm.withUnsafeBufferPointer { chars in
-                    model.tokenize(chars, words: words, into: &pieces, wordEnds: &wordEnds, scratch: &modelScratch)
-                }
+            segment(input, scratch: &scratch, added: { _, _ in }) { s in
                 var k = 0
-                for (w, end) in zip(words, wordEnds) {
+                for (w, end) in zip(s.words, s.wordEnds) {
                     var view = String.UnicodeScalarView()
-                    for c in norm[w] { if let u = Unicode.Scalar(c) { view.append(u) } }
+                    for c in s.norm[w] { if let u = Unicode.Scalar(c) { view.append(u) } }
                     var ids: [Int32] = []
-                    while k < Int(end) { ids.append(pieces[k].id); k += 1 }
+                    while k < Int(end) { ids.append(s.pieces[k].id); k += 1 }
                     out.append(Word(text: String(view), ids: ids))
                 }
             }
         }
         return out
+    }
+
+    /// Buffers one encoding reuses across its stretches of text.
+    struct SegmentScratch {
+        var norm: [UInt32] = [], origin: [Int32] = []
+        var words: [Range<Int>] = [], wordEnds: [Int32] = []
+        var pieces: [(id: Int32, start: Int32, end: Int32)] = []
+        var normalizer = NormalizerScratch(), preTokenizer = PreTokenizerScratch(), model = ModelScratch()
+    }
+
+    /// Walks `input` as `tokenizers` does: raw added tokens first; each stretch between them
+    /// normalized; normalized added tokens matched in that; each remaining stretch pre-tokenized and
+    /// run through the model. Calls `added` with each added token's range in `input`, and `modelled`
+    /// with the scratch holding a stretch's normalized characters, origins, words and pieces, in order.
+    private func segment(_ input: UnsafeBufferPointer<UInt32>, scratch s: inout SegmentScratch,
+                         added: (Range<Int>, Int32) -> Void, modelled: (SegmentScratch) -> Void) {
+        func runModel(segmentStart: Int) {
+            s.words.removeAll(keepingCapacity: true)
+            s.words.append(0..<s.norm.count)
+            preTokenizer?.split(&s.norm, &s.origin, words: &s.words, segmentStart: segmentStart, whole: true,
+                                scratch: &s.preTokenizer)
+            s.words.removeAll { $0.isEmpty }
+            s.pieces.removeAll(keepingCapacity: true); s.wordEnds.removeAll(keepingCapacity: true)
+            let words = s.words
+            s.norm.withUnsafeBufferPointer { chars in
+                model.tokenize(chars, words: words, into: &s.pieces, wordEnds: &s.wordEnds, scratch: &s.model)
+            }
+            modelled(s)
+        }
+        for segment in rawMatcher.split(input) {
+            if let id = segment.id { added(segment.range, id); continue }
+            s.norm.removeAll(keepingCapacity: true); s.origin.removeAll(keepingCapacity: true)
+            if let normalizer {
+                normalizer.normalize(input, range: segment.range, into: &s.norm, origin: &s.origin, scratch: &s.normalizer)
+            } else {
+                Normalizer.copy(input, segment.range, &s.norm, &s.origin)
+            }
+            let parts = normalizedMatcher.isEmpty ? [] : s.norm.withUnsafeBufferPointer { normalizedMatcher.split($0) }
+            if parts.isEmpty || (parts.count == 1 && parts[0].id == nil) {
+                runModel(segmentStart: segment.range.lowerBound)
+                continue
+            }
+            let norm = s.norm, origin = s.origin
+            for part in parts {
+                if let id = part.id {
+                    added(Int(origin[part.range.lowerBound])..<Int(origin[part.range.upperBound - 1]) + 1, id)
+                    continue
+                }
+                s.norm.removeAll(keepingCapacity: true); s.origin.removeAll(keepingCapacity: true)
+                s.norm.append(contentsOf: norm[part.range]); s.origin.append(contentsOf: origin[part.range])
+                runModel(segmentStart: part.range.lowerBound == 0 ? segment.range.lowerBound : Int(origin[part.range.lowerBound]))
+            }
+        }
     }
 
     /// One sequence through added tokens, normalizer, pre-tokenizer and model.
@@ -238,40 +286,19 @@ public final class Tokenizer: Sendable {
         e.ids.reserveCapacity(estimate); e.offsets.reserveCapacity(estimate)
         // Word index across the whole sequence: added tokens and pre-tokenized words alike.
         var word: Int32 = 0
-        var norm: [UInt32] = [], origin: [Int32] = []
-        var words: [Range<Int>] = [], wordEnds: [Int32] = []
-        var pieces: [(id: Int32, start: Int32, end: Int32)] = []
-        var normScratch = NormalizerScratch(), preScratch = PreTokenizerScratch(), modelScratch = ModelScratch()
-        norm.reserveCapacity(scalars.count + 8); origin.reserveCapacity(scalars.count + 8)
+        var scratch = SegmentScratch()
+        scratch.norm.reserveCapacity(scalars.count + 8); scratch.origin.reserveCapacity(scalars.count + 8)
         scalars.withUnsafeBufferPointer { input in
-            for segment in matcher.split(input) {
-                if let id = segment.id {
-                    e.append(id: id, typeId: typeId, offset: TokenOffset(segment.range.lowerBound, segment.range.upperBound),
-                             special: false, word: word)
-                    word += 1
-                    continue
-                }
-                norm.removeAll(keepingCapacity: true); origin.removeAll(keepingCapacity: true)
-                if let normalizer {
-                    normalizer.normalize(input, range: segment.range, into: &norm, origin: &origin, scratch: &normScratch)
-                } else {
-                    Normalizer.copy(input, segment.range, &norm, &origin)
-                }
-                words.removeAll(keepingCapacity: true)
-                words.append(0..<norm.count)
-                preTokenizer?.split(&norm, &origin, words: &words, segmentStart: segment.range.lowerBound, whole: true,
-                                    scratch: &preScratch)
-                words.removeAll { $0.isEmpty }
-                pieces.removeAll(keepingCapacity: true); wordEnds.removeAll(keepingCapacity: true)
-                norm.withUnsafeBufferPointer { chars in
-                    model.tokenize(chars, words: words, into: &pieces, wordEnds: &wordEnds, scratch: &modelScratch)
-                }
+            segment(input, scratch: &scratch, added: { range, id in
+                e.append(id: id, typeId: typeId, offset: TokenOffset(range.lowerBound, range.upperBound), special: false, word: word)
+                word += 1
+            }) { s in
                 var k = 0
-                for end in wordEnds {
+                for end in s.wordEnds {
                     while k < Int(end) {
-                        let p = pieces[k]
+                        let p = s.pieces[k]
                         e.append(id: p.id, typeId: typeId,
-                                 offset: TokenOffset(Int(origin[Int(p.start)]), Int(origin[Int(p.end) - 1]) + 1),
+                                 offset: TokenOffset(Int(s.origin[Int(p.start)]), Int(s.origin[Int(p.end) - 1]) + 1),
                                  special: false, word: word)
                         k += 1
                     }

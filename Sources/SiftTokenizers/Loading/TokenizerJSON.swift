@@ -259,7 +259,8 @@ enum TokenizerJSON {
                 }
                 added.append(AddedToken(content: content, id: Int32(id), singleWord: t["single_word"] as? Bool ?? false,
                                         lstrip: t["lstrip"] as? Bool ?? false, rstrip: t["rstrip"] as? Bool ?? false,
-                                        special: t["special"] as? Bool ?? false))
+                                        special: t["special"] as? Bool ?? false,
+                                        normalized: t["normalized"] as? Bool ?? !(t["special"] as? Bool ?? false)))
             }
             return added
         }

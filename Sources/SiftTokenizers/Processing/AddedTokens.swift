@@ -1,5 +1,7 @@
-/// Tokens matched in the raw text before normalization (Hugging Face "added tokens" such as
-/// `[CLS]` or `[MASK]` typed by a user), leftmost-longest, with the `lstrip`/`rstrip`/`single_word` flags.
+/// A Hugging Face "added token" (`[CLS]` or `[MASK]` typed by a user, a domain term added with
+/// `add_tokens`), matched leftmost-longest with the `lstrip`/`rstrip`/`single_word` flags: in the raw
+/// text before normalization, or, when `normalized`, in each normalized stretch between raw matches,
+/// against its content normalized the same way (so `COVID-19` matches `covid-19` under lowercasing).
 public struct AddedToken: Sendable, Equatable {
     public var content: String
     public var id: Int32
@@ -7,19 +9,22 @@ public struct AddedToken: Sendable, Equatable {
     public var lstrip = false
     public var rstrip = false
     public var special = true
-    public init(content: String, id: Int32, singleWord: Bool = false, lstrip: Bool = false, rstrip: Bool = false, special: Bool = true) {
+    public var normalized = false
+    public init(content: String, id: Int32, singleWord: Bool = false, lstrip: Bool = false, rstrip: Bool = false,
+                special: Bool = true, normalized: Bool = false) {
         self.content = content; self.id = id; self.singleWord = singleWord
-        self.lstrip = lstrip; self.rstrip = rstrip; self.special = special
+        self.lstrip = lstrip; self.rstrip = rstrip; self.special = special; self.normalized = normalized
     }
 }
 
 struct AddedTokenMatcher: Sendable {
     private let byFirst: [UInt32: [(scalars: [UInt32], token: AddedToken)]]
 
-    init(_ tokens: [AddedToken]) {
+    /// `patterns` gives each token's text to look for (its content, or its content normalized).
+    init(_ tokens: [AddedToken], patterns: (AddedToken) -> [UInt32] = { $0.content.unicodeScalars.map(\.value) }) {
         var map: [UInt32: [(scalars: [UInt32], token: AddedToken)]] = [:]
         for t in tokens {
-            let s = t.content.unicodeScalars.map(\.value)
+            let s = patterns(t)
             guard let f = s.first else { continue }
             map[f, default: []].append((s, t))
         }
@@ -42,27 +47,28 @@ struct AddedTokenMatcher: Sendable {
             guard let s = Unicode.Scalar(c) else { return false }
             return s.properties.isAlphabetic || s.properties.numericType != nil || c == 0x5F
         }
+        // Leftmost-longest, as `tokenizers`' Aho-Corasick scan: a match refused by `single_word` is
+        // skipped whole (no shorter token is tried inside it).
         scan: while i < n {
-            if let candidates = byFirst[text[i]] {
-                for (s, tok) in candidates where i + s.count <= n {
-                    var ok = true
-                    for k in 0..<s.count where text[i + k] != s[k] { ok = false; break }
-                    if !ok { continue }
-                    var start = i, end = i + s.count
-                    if tok.singleWord {
-                        if start > 0 && isWordChar(text[start - 1]) { continue }
-                        if end < n && isWordChar(text[end]) { continue }
-                    }
-                    if tok.lstrip { while start > plainStart && classes.flags(text[start - 1]) & ws != 0 { start -= 1 } }
-                    if tok.rstrip { while end < n && classes.flags(text[end]) & ws != 0 { end += 1 } }
-                    if start > plainStart { out.append((plainStart..<start, nil)) }
-                    out.append((start..<end, tok.id))
-                    i = end
-                    plainStart = end
-                    continue scan
-                }
+            guard let candidates = byFirst[text[i]] else { i += 1; continue }
+            var found: (length: Int, token: AddedToken)?
+            for (s, tok) in candidates where i + s.count <= n {
+                var ok = true
+                for k in 0..<s.count where text[i + k] != s[k] { ok = false; break }
+                if ok { found = (s.count, tok); break }
             }
-            i += 1
+            guard let (length, tok) = found else { i += 1; continue }
+            var start = i, end = i + length
+            if tok.singleWord && ((start > 0 && isWordChar(text[start - 1])) || (end < n && isWordChar(text[end]))) {
+                i = end
+                continue scan
+            }
+            if tok.lstrip { while start > plainStart && classes.flags(text[start - 1]) & ws != 0 { start -= 1 } }
+            if tok.rstrip { while end < n && classes.flags(text[end]) & ws != 0 { end += 1 } }
+            if start > plainStart { out.append((plainStart..<start, nil)) }
+            out.append((start..<end, tok.id))
+            i = end
+            plainStart = end
         }
         if plainStart < n { out.append((plainStart..<n, nil)) }
         return out
