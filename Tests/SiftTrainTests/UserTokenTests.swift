@@ -72,6 +72,28 @@ import SiftTokenizers
         #expect(decoder == nil || decoder?["30522"] != nil, "tokenizer_config.json's added_tokens_decoder lists the new tokens")
     }
 
+    /// A tokenizer smaller than its embedding matrix (tiny-bert: 5 tokens, 125 rows): new ids follow
+    /// the tokenizer, as `add_tokens` gives them, and the unused rows they land on start afresh.
+    @Test func newIdsInsideALargerMatrixStartAfresh() throws {
+        let dir = TinyTask.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let list = dir.appendingPathComponent("t.txt")
+        try Data("COVID-19\n".utf8).write(to: list)
+        let base = TestPaths.fixture("tiny-bert/base"), out = dir.appendingPathComponent("o")
+        let old = try Tokenizer(directory: base)
+        let result = try VocabularyExtension.write(base: base, adding: [], userTokens: try UserToken.read(list), to: out)
+        #expect(result.addedTokens.map(\.id) == [Int32(old.vocabSize)])
+        let m0 = try BertModel.load(directory: base), m = try BertModel.load(directory: out)
+        #expect(result.vocabularySize == m0.config.vocabSize && m.config.vocabSize == m0.config.vocabSize)
+        let C = m0.config.hiddenSize, R = m0.config.vocabSize, name = "embeddings.word_embeddings.weight"
+        let e0 = Array(m0.parameters[name]!), e = Array(m.parameters[name]!)
+        let id = Int(result.addedTokens[0].id)
+        let mean = (0..<C).map { j in (0..<R).reduce(Float(0)) { $0 + e0[$1 * C + j] } / Float(R) }
+        expectClose(Array(e[(id * C)..<((id + 1) * C)]), mean, atol: 1e-6, rtol: 1e-5, "all [UNK]: the mean of all rows")
+        #expect(Array(e[((id + 1) * C)...]) == Array(e0[((id + 1) * C)...]) && Array(e[..<(id * C)]) == Array(e0[..<(id * C)]))
+        #expect(try Tokenizer(directory: out).encode("covid-19 x", options: EncodeOptions(addSpecialTokens: false)).ids.first == Int32(id))
+    }
+
     @Test func badTokenFilesNameTheLine() throws {
         let dir = TinyTask.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -229,7 +229,9 @@ public enum VocabularyExtension {
         // of the rows the base's tokenizer gives its text (the mean of all rows for [UNK] alone).
         var initial: [Int: [Int32]] = [:]
         for (k, c) in candidates.enumerated() { initial[oldSize + k] = c.oldIds }
-        for t in assigned where Int(t.id) >= model.config.vocabSize && initial[Int(t.id)] == nil {
+        // A new id may fall inside a matrix larger than the tokenizer: that row was never used, so it starts afresh too.
+        let known = Set(tokenizer.addedTokens.map(\.id))
+        for t in assigned where Int(t.id) >= oldSize && !known.contains(t.id) && initial[Int(t.id)] == nil {
             initial[Int(t.id)] = tokenizer.encode(t.content, options: EncodeOptions(addSpecialTokens: false)).ids
         }
         var cfg = model.config
@@ -246,7 +248,7 @@ public enum VocabularyExtension {
                 var mean = [Float](repeating: 0, count: C)
                 for r in 0..<baseRows { for j in 0..<C { mean[j] += src[r * C + j] } }
                 for j in 0..<C { mean[j] /= Float(baseRows) }
-                for r in baseRows..<rows {
+                for r in Set(baseRows..<rows).union(initial.keys).sorted() {
                     let row = dst + r * C
                     let pieces = (initial[r] ?? []).filter { $0 != tokenizer.unkTokenId && Int($0) < baseRows }
                     if pieces.isEmpty { row.update(from: mean, count: C); continue }
