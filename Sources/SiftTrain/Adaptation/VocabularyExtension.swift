@@ -204,25 +204,29 @@ public enum VocabularyExtension {
         let wordPieceSize = oldSize + candidates.count
         var vocabIds: [String: Int32] = [:]
         for (k, c) in candidates.enumerated() { vocabIds[c.token] = Int32(oldSize + k) }
-        var added = tokenizer.addedTokens
-        var assigned: [AddedToken] = []
+        // By content and by id, so a list of many thousand tokens stays linear.
+        var byContent: [String: AddedToken] = [:]
+        for t in tokenizer.addedTokens { byContent[t.content] = t }
+        var maxAdded = tokenizer.addedTokens.map { Int($0.id) }.max()
+        var assigned: [AddedToken] = [], assignedAt: [Int32: Int] = [:]
         var reused = 0
         for user in userTokens {
             var t = user.token
-            if added.contains(where: { $0.content == t.content && $0.singleWord == t.singleWord && $0.lstrip == t.lstrip
-                                       && $0.rstrip == t.rstrip && $0.normalized == t.normalized && $0.special == t.special }) { continue }
-            if let existing = added.first(where: { $0.content == t.content })?.id ?? tokenizer.model.id(for: t.content) ?? vocabIds[t.content] {
+            if let existing = byContent[t.content] {
+                t.id = existing.id
+                if existing == t { continue }  // the same token added again
+            }
+            if let existing = byContent[t.content]?.id ?? tokenizer.model.id(for: t.content) ?? vocabIds[t.content] {
                 t.id = existing
                 reused += 1
             } else {
-                let maxAdded = added.map { Int($0.id) }.max()
                 t.id = Int32(maxAdded.map { $0 >= wordPieceSize ? $0 + 1 : wordPieceSize } ?? wordPieceSize)
             }
-            added.removeAll { $0.id == t.id }
-            added.append(t)
-            assigned.append(t)
+            maxAdded = max(maxAdded ?? Int(t.id), Int(t.id))
+            byContent[t.content] = t
+            if let k = assignedAt[t.id] { assigned[k] = t } else { assignedAt[t.id] = assigned.count; assigned.append(t) }
         }
-        let rows = max(model.config.vocabSize, wordPieceSize, (added.map { Int($0.id) }.max() ?? -1) + 1)
+        let rows = max(model.config.vocabSize, wordPieceSize, (maxAdded ?? -1) + 1)
         guard rows <= Int(Int32.max) else { throw TrainError.badInput("\(base.path): ids past \(Int32.max)") }
 
         // The new model: the base's tensors, the embedding matrix grown. A new row starts as the mean
@@ -283,11 +287,9 @@ public enum VocabularyExtension {
                 modelDoc["vocab"] = vocab
                 doc["model"] = modelDoc
                 if !assigned.isEmpty {
-                    var list = (doc["added_tokens"] as? [[String: Any]]) ?? []
-                    for t in assigned {
-                        list.removeAll { ($0["id"] as? Int) == Int(t.id) }
-                        list.append(Self.json(t))
-                    }
+                    let replacedIds = Set(assigned.map { Int($0.id) })
+                    var list = ((doc["added_tokens"] as? [[String: Any]]) ?? []).filter { !replacedIds.contains($0["id"] as? Int ?? -1) }
+                    list += assigned.map(Self.json)
                     doc["added_tokens"] = list.sorted { ($0["id"] as? Int ?? 0) < ($1["id"] as? Int ?? 0) }
                 }
                 try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys, .withoutEscapingSlashes])
